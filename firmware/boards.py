@@ -1,0 +1,74 @@
+# Board profiles: every pin and bus the firmware touches, one row per build.
+#
+# This table is the single source of truth for wiring. hardware/ documents it
+# (tests check the docs against it) and the simulator wires its panel model
+# from it, so a pin changes here or nowhere.
+#
+# Keys of a profile:
+#   panel      "gc9a01" (round 240x240) or "st7789" (240x240 in 240x320 RAM)
+#   spi        SPI peripheral id; sck/mosi pins; dc/cs/rst/bl pins
+#   spi_hz     highest SPI clock the wiring is trusted with (RP2040 SPI is
+#              capped at clk_peri/2 = 62.5 MHz at 125 MHz)
+#   rotation   degrees that put the picture upright as the board usually hangs
+#   button     wake/next button to GND (internal pull-up), or None
+#   vbat       ADC pin reading the battery through a divider, and its ratio
+#   vbus       pin that is high while USB power is present, or None
+#   imu        (i2c id, sda, scl, address, int pin) or None
+DEFAULT = "waveshare-rp2040-lcd-1.28"
+
+BOARDS = {
+    # Waveshare RP2040-LCD-1.28: pins from Waveshare's schematic and demo.
+    "waveshare-rp2040-lcd-1.28": {
+        "panel": "gc9a01",
+        "spi": 1, "sck": 10, "mosi": 11, "dc": 8, "cs": 9, "rst": 12, "bl": 25,
+        "spi_hz": 62_500_000,
+        "rotation": 180,  # Waveshare's demo orientation (MY|BGR)
+        "button": None,  # only BOOT/RESET on board; wire one to a free pad
+        "vbat": 29, "vbat_ratio": 3.0,
+        "vbus": None,
+        "imu": (1, 6, 7, 0x6B, 23),
+    },
+    # Waveshare RP2040-Touch-LCD-1.28: same panel, reset moved to GP13.
+    "waveshare-rp2040-touch-lcd-1.28": {
+        "panel": "gc9a01",
+        "spi": 1, "sck": 10, "mosi": 11, "dc": 8, "cs": 9, "rst": 13, "bl": 25,
+        "spi_hz": 62_500_000,
+        "rotation": 180,
+        "button": None,
+        "vbat": 29, "vbat_ratio": 3.0,
+        "vbus": None,
+        "imu": (1, 6, 7, 0x6B, 23),
+    },
+    # Raspberry Pi Pico + GC9A01 round module on SPI1 (see hardware/).
+    "pico-gc9a01": {
+        "panel": "gc9a01",
+        "spi": 1, "sck": 10, "mosi": 11, "dc": 8, "cs": 9, "rst": 12, "bl": 13,
+        "spi_hz": 31_250_000,  # flying leads: stay well under the limit
+        "rotation": 0,
+        "button": 15,
+        "vbat": 29, "vbat_ratio": 3.0,  # Pico: VSYS/3 on GP29
+        "vbus": 24,  # Pico: VBUS sense on GP24
+        "imu": None,
+    },
+    # Raspberry Pi Pico + ST7789 240x240 IPS module on SPI1 (see hardware/).
+    "pico-st7789": {
+        "panel": "st7789",
+        "spi": 1, "sck": 10, "mosi": 11, "dc": 8, "cs": 9, "rst": 12, "bl": 13,
+        "spi_hz": 31_250_000,
+        "rotation": 0,
+        "button": 15,
+        "vbat": 29, "vbat_ratio": 3.0,
+        "vbus": 24,
+        "imu": None,
+    },
+}
+
+
+def get(name):
+    """Return the profile for a board name, or raise ValueError naming the choices."""
+    try:
+        return BOARDS[name]
+    except KeyError:
+        raise ValueError(
+            "unknown board %r; known boards: %s" % (name, ", ".join(sorted(BOARDS)))
+        )

@@ -1,0 +1,342 @@
+# The pendant's end of the upload link (protocol in proto.py, docs/protocol.md).
+#
+# Outside a session the app owns the port only loosely: it watches for the
+# OPEN bytes and treats Ctrl-C as the REPL does, so mpremote can always break
+# in. Inside a session Ctrl-C is disarmed (photo bytes may contain 0x03) and
+# every message is a checked packet.
+import binascii
+import hashlib
+import json
+import struct
+
+import frame
+import micropython
+import proto
+
+IDLE_MS = 10_000  # a session with no packet for this long ends
+BYTE_MS = 1_000  # a started packet must keep coming within this
+MAX_FRAME = 240 * 240 * 2 + frame.HEADER_SIZE + 240 * frame.SPAN_SIZE
+CTRL_C = 0x03
+
+
+class Session:
+    """State of one upload in progress."""
+
+    def __init__(self, photo_id, size, crc, f, offset):
+        self.id = photo_id
+        self.size = size
+        self.crc = crc
+        self.file = f
+        self.offset = offset
+
+
+class Link:
+    """Serves the protocol on `port`: an object with readinto(buf, n),
+    write(buf) and wait(ms) -> bool (see usbport.py; tests pass a fake)."""
+
+    def __init__(self, port, store, app):
+        self.port = port
+        self.store = store
+        self.app = app
+        self.one = bytearray(1)
+        self.head = bytearray(proto.HEAD_SIZE)
+        self.head[0] = proto.SYNC0
+        self.head[1] = proto.SYNC1
+        self.payload = bytearray(proto.MAX_PAYLOAD)
+        self.crc = bytearray(proto.CRC_SIZE)
+        self.out = bytearray(proto.HEAD_SIZE)
+        self.match = 0
+        self.upload = None
+        self.handlers = {
+            proto.HELLO: self.on_hello,
+            proto.LIST: self.on_list,
+            proto.REMOVE: self.on_remove,
+            proto.PUT: self.on_put,
+            proto.DATA: self.on_data,
+            proto.COMMIT: self.on_commit,
+            proto.ORDER: self.on_order,
+            proto.SHOW: self.on_show,
+            proto.GET_SETTINGS: self.on_get_settings,
+            proto.SET_SETTINGS: self.on_set_settings,
+        }
+
+    # -- outside a session --------------------------------------------------
+
+    def poll(self):
+        """Consume waiting bytes; run a session if they open one.
+
+        Returns True if a session ran. Raises KeyboardInterrupt on Ctrl-C, as
+        the REPL would, so that mpremote can take over the board.
+        """
+        opener = proto.OPEN
+        while self.port.wait(0):
+            self.port.readinto(self.one, 1)
+            b = self.one[0]
+            if b == CTRL_C:
+                self.match = 0
+                raise KeyboardInterrupt
+            if b == opener[self.match]:
+                self.match += 1
+                if self.match == len(opener):
+                    self.match = 0
+                    self.serve()
+                    return True
+            else:
+                self.match = 1 if b == opener[0] else 0
+        return False
+
+    def serve(self):
+        """One session: packets until BYE, silence or a lost link."""
+        micropython.kbd_intr(-1)
+        try:
+            while True:
+                got = self.recv(IDLE_MS)
+                if got is None:
+                    break
+                kind, seq, n = got
+                if kind == proto.BYE:
+                    self.reply(proto.OK, seq)
+                    break
+                handler = self.handlers.get(kind)
+                if handler is None:
+                    self.error(seq, proto.E_UNKNOWN, "unknown message type %d" % kind)
+                    continue
+                try:
+                    handler(seq, memoryview(self.payload)[:n])
+                except Exception as e:  # a bad request must never end the app
+                    self.error(seq, proto.E_INTERNAL, "%s: %s" % (type(e).__name__, e))
+        finally:
+            self.end_upload()
+            micropython.kbd_intr(CTRL_C)
+            self.app.session_ended()
+
+    # -- packets -------------------------------------------------------------
+
+    def _read(self, buf, n, timeout):
+        if not self.port.wait(timeout):
+            return False
+        return self.port.readinto(buf, n) == n
+
+    def recv(self, timeout):
+        """Next good packet as (type, seq, length), or None when the link is idle."""
+        one = self.one
+        head = self.head
+        while True:
+            # Hunt for SYNC0 SYNC1; anything else is noise from a broken packet.
+            if not self._read(one, 1, timeout):
+                return None
+            if one[0] != proto.SYNC0:
+                continue
+            if not self._read(one, 1, BYTE_MS):
+                return None
+            if one[0] != proto.SYNC1:
+                continue
+            if not self._read(self.crc, 4, BYTE_MS):
+                continue
+            head[2:6] = self.crc
+            kind = head[2]
+            seq = head[3]
+            n = head[4] | (head[5] << 8)
+            if n > proto.MAX_PAYLOAD:
+                self.error(seq, proto.E_BAD_PACKET, "packet too long")
+                continue
+            if n and not self._read(self.payload, n, BYTE_MS):
+                continue
+            if not self._read(self.crc, 4, BYTE_MS):
+                continue
+            if not proto.check(head, memoryview(self.payload)[:n], self.crc):
+                self.error(seq, proto.E_BAD_PACKET, "bad CRC")
+                continue
+            return kind, seq, n
+
+    def reply(self, kind, seq, payload=b""):
+        n = len(payload)
+        out = self.out
+        out[0] = proto.SYNC0
+        out[1] = proto.SYNC1
+        out[2] = kind
+        out[3] = seq
+        out[4] = n & 0xFF
+        out[5] = n >> 8
+        crc = binascii.crc32(payload, binascii.crc32(memoryview(out)[2:]))
+        self.port.write(out)
+        if n:
+            self.port.write(payload)
+        self.port.write(struct.pack("<I", crc))
+
+    def reply_json(self, seq, value):
+        self.reply(proto.OK, seq, json.dumps(value).encode())
+
+    def error(self, seq, code, message, detail=None):
+        if detail is not None:
+            message = json.dumps(detail)
+        self.reply(proto.ERR, seq, proto.error_payload(code, message))
+
+    # -- requests ------------------------------------------------------------
+
+    def on_hello(self, seq, payload):
+        self.reply_json(seq, self.app.info())
+
+    def on_list(self, seq, payload):
+        store = self.store
+        self.reply_json(seq, [[i, store.size(i)] for i in store.ids()])
+
+    def _id(self, seq, payload):
+        photo_id = bytes(payload)
+        if not proto.valid_id(photo_id):
+            self.error(seq, proto.E_BAD_ARG, "invalid photo id")
+            return None
+        return photo_id.decode()
+
+    def on_remove(self, seq, payload):
+        photo_id = self._id(seq, payload)
+        if photo_id is None:
+            return
+        if photo_id not in self.store:
+            self.error(seq, proto.E_NOT_FOUND, "no photo " + photo_id)
+            return
+        self.store.remove(photo_id)
+        self.app.photos_changed()
+        self.reply(proto.OK, seq)
+
+    def on_put(self, seq, payload):
+        req = proto.parse_put(payload)
+        if req is None:
+            self.error(seq, proto.E_BAD_ARG, "malformed PUT")
+            return
+        photo_id, size, crc = req
+        photo_id = photo_id.decode()
+        self.end_upload()
+        store = self.store
+        if photo_id in store:
+            self.reply_json(seq, {"have": 1})
+            return
+        if not frame.HEADER_SIZE < size <= MAX_FRAME:
+            self.error(seq, proto.E_BAD_ARG, "photo size %d out of range" % size)
+            return
+        if len(store) >= store.max_photos:
+            self.error(seq, proto.E_STORE_FULL, "the pendant holds its maximum of photos")
+            return
+        store.clean_parts(keep=photo_id)
+        offset = store.part_size(photo_id)
+        if offset > size:
+            store.drop_part(photo_id)
+            offset = 0
+        need = size - offset
+        free = store.free()
+        if need > free:
+            self.error(seq, proto.E_NO_SPACE, "", {"need": need, "free": free})
+            return
+        f = open(store.part_path(photo_id), "ab")
+        self.upload = Session(photo_id, size, crc, f, offset)
+        self.reply_json(seq, {"offset": offset})
+
+    def on_data(self, seq, payload):
+        up = self.upload
+        if up is None or len(payload) < 4:
+            self.error(seq, proto.E_BAD_DATA, "no upload in progress")
+            return
+        offset = payload[0] | (payload[1] << 8) | (payload[2] << 16) | (payload[3] << 24)
+        n = len(payload) - 4
+        if offset != up.offset or up.offset + n > up.size:
+            self.error(seq, proto.E_BAD_DATA, "", {"offset": up.offset})
+            return
+        up.file.write(payload[4:])
+        up.file.flush()  # ACK promises the bytes survive a reset
+        up.offset += n
+        self.reply(proto.ACK, seq, struct.pack("<I", up.offset))
+
+    def on_commit(self, seq, payload):
+        photo_id = self._id(seq, payload)
+        up = self.upload
+        if photo_id is None:
+            return
+        if up is None or up.id != photo_id:
+            self.error(seq, proto.E_BAD_DATA, "no upload of " + photo_id)
+            return
+        self.end_upload()
+        problem = self.verify(up)
+        if problem:
+            self.store.drop_part(photo_id)
+            self.error(seq, proto.E_BAD_DATA, problem)
+            return
+        self.store.commit(photo_id)
+        self.app.photos_changed(photo_id)
+        self.reply(proto.OK, seq)
+
+    def verify(self, up):
+        """Check a finished .part file; return a problem or None."""
+        path = self.store.part_path(up.id)
+        h = hashlib.sha256()
+        crc = 0
+        size = 0
+        buf = self.payload
+        with open(path, "rb") as f:
+            n = f.readinto(buf)
+            if n < frame.HEADER_SIZE:
+                return "too short for a frame"
+            try:
+                hdr = frame.parse_header(buf)
+            except ValueError as e:
+                return str(e)
+            while n:
+                view = memoryview(buf)[:n]
+                h.update(view)
+                crc = binascii.crc32(view, crc)
+                size += n
+                n = f.readinto(buf)
+        if size != up.size or frame.file_size(hdr) != size:
+            return "size mismatch: %d of %d bytes" % (size, up.size)
+        if crc != up.crc:
+            return "CRC mismatch"
+        if binascii.hexlify(h.digest()).decode()[: proto.ID_LEN] != up.id:
+            return "content does not match its id"
+        if not self.app.can_show(hdr):
+            return "frame does not fit this panel"
+        return None
+
+    def end_upload(self):
+        if self.upload is not None:
+            self.upload.file.close()
+            self.upload = None
+
+    def on_order(self, seq, payload):
+        try:
+            ids = json.loads(bytes(payload))
+        except ValueError:
+            ids = None
+        if not isinstance(ids, list) or not all(proto.valid_id(i) for i in ids):
+            self.error(seq, proto.E_BAD_ARG, "order must be a list of photo ids")
+            return
+        try:
+            self.store.reorder(ids)
+        except KeyError as e:
+            self.error(seq, proto.E_NOT_FOUND, "no photo %s" % e.args[0])
+            return
+        self.app.photos_changed()
+        self.reply(proto.OK, seq)
+
+    def on_show(self, seq, payload):
+        photo_id = self._id(seq, payload)
+        if photo_id is None:
+            return
+        if photo_id not in self.store:
+            self.error(seq, proto.E_NOT_FOUND, "no photo " + photo_id)
+            return
+        self.app.show(photo_id)
+        self.reply(proto.OK, seq)
+
+    def on_get_settings(self, seq, payload):
+        self.reply_json(seq, self.app.settings.values)
+
+    def on_set_settings(self, seq, payload):
+        try:
+            changes = json.loads(bytes(payload))
+            if not isinstance(changes, dict):
+                raise ValueError("settings must be a JSON object")
+            self.app.settings.update(changes)
+        except ValueError as e:
+            self.error(seq, proto.E_BAD_ARG, str(e))
+            return
+        self.app.settings_changed()
+        self.reply_json(seq, self.app.settings.values)

@@ -1,0 +1,121 @@
+# Draws frame files: a stream from flash to the panel through one strip buffer.
+#
+# Everything the draw path touches is allocated once here, so showing a photo
+# allocates nothing per frame and never holds more than one strip in RAM.
+import sys
+
+import frame
+
+try:
+    from fastcopy import copy
+except (ImportError, SyntaxError, ValueError):
+    if sys.implementation.name == "micropython":
+
+        def copy(dst, doff, src, soff, n):
+            for i in range(n):
+                dst[doff + i] = src[soff + i]
+
+    else:  # CPython (unit tests): slices are fine there
+
+        def copy(dst, doff, src, soff, n):
+            dst[doff : doff + n] = src[soff : soff + n]
+
+
+if sys.implementation.name == "micropython":
+
+    def _readinto(f, buf, n):
+        return f.readinto(buf, n)
+
+else:
+
+    def _readinto(f, buf, n):
+        return f.readinto(memoryview(buf)[:n])
+
+
+STRIP_ROWS = 8  # 8 rows of 240 px = 3,840 bytes per SPI burst
+
+
+class Painter:
+    def __init__(self, display, strip_rows=STRIP_ROWS):
+        w = display.width
+        h = display.height
+        self.display = display
+        self.width = w
+        self.height = h
+        self.row_bytes = w * 2
+        self.strip_rows = strip_rows
+        self.strip = bytearray(self.row_bytes * strip_rows)
+        tail = h % strip_rows
+        self._tail = memoryview(self.strip)[: tail * self.row_bytes] if tail else None
+        self.scratch = bytearray(self.row_bytes)
+        self.bgrow = bytearray(self.row_bytes)
+        self.spans = bytearray(h * frame.SPAN_SIZE)
+        self.header = bytearray(frame.HEADER_SIZE)
+        self._bg = -1
+
+    def _set_background(self, color):
+        if color != self._bg:
+            hi = color >> 8
+            lo = color & 0xFF
+            row = self.bgrow
+            for i in range(0, self.row_bytes, 2):
+                row[i] = hi
+                row[i + 1] = lo
+            self._bg = color
+
+    def open(self, f):
+        """Read and check a frame's header and span table from an open file.
+
+        Raises frame.FrameError for a file this panel cannot show.
+        """
+        if f.readinto(self.header) != frame.HEADER_SIZE:
+            raise frame.FrameError("short file")
+        hdr = frame.parse_header(self.header)
+        if hdr[1] != self.width or hdr[2] != self.height:
+            raise frame.FrameError("frame is %dx%d, panel is %dx%d" % (
+                hdr[1], hdr[2], self.width, self.height))
+        if f.readinto(self.spans) != len(self.spans):
+            raise frame.FrameError("short span table")
+        self._set_background(hdr[3])
+        return hdr
+
+    def paint(self, f):
+        """Stream the pixels after open(): allocation-free."""
+        d = self.display
+        w = self.width
+        h = self.height
+        rb = self.row_bytes
+        strip = self.strip
+        scratch = self.scratch
+        bgrow = self.bgrow
+        spans = self.spans
+        rows = self.strip_rows
+        d.window(0, 0, w - 1, h - 1)
+        y = 0
+        while y < h:
+            n = rows if h - y >= rows else h - y
+            o = 0
+            i = y * 4
+            for _ in range(n):
+                x0 = spans[i] | (spans[i + 1] << 8)
+                x1 = spans[i + 2] | (spans[i + 3] << 8)
+                if x0:
+                    copy(strip, o, bgrow, 0, x0 * 2)
+                k = (x1 - x0) * 2
+                if k:
+                    if _readinto(f, scratch, k) != k:
+                        d.end()
+                        raise frame.FrameError("truncated pixel data")
+                    copy(strip, o + x0 * 2, scratch, 0, k)
+                if x1 < w:
+                    copy(strip, o + x1 * 2, bgrow, 0, (w - x1) * 2)
+                o += rb
+                i += 4
+            d.pixels(strip if n == rows else self._tail)
+            y += n
+        d.end()
+
+    def show(self, path):
+        with open(path, "rb") as f:
+            self.open(f)
+            self.paint(f)
