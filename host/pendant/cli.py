@@ -1,0 +1,361 @@
+"""`pendant`: put photos on a heart pendant, manage it, or simulate one.
+
+A thin layer over the library (pendant.photo, pendant.frames, pendant.link,
+pendant.sim): it parses options, shows progress and turns every expected
+failure into one line on stderr and a non-zero exit.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from pathlib import Path
+
+import click
+
+from pendant import __version__
+from pendant import frames as frames_mod
+from pendant import link as link_mod
+from pendant.photo import PhotoError, RenderOptions, render
+
+SAMPLES = Path(__file__).parent / "samples"
+
+
+def fail(message: str, code: int = 1):
+    click.echo(f"error: {message}", err=True)
+    sys.exit(code)
+
+
+def _rgb565(text: str) -> int:
+    """#rrggbb, rrggbb or 0xNNNN (already RGB565)."""
+    t = text.strip().lower()
+    try:
+        if t.startswith("0x"):
+            value = int(t, 16)
+            if not 0 <= value <= 0xFFFF:
+                raise ValueError
+            return value
+        t = t.lstrip("#")
+        if len(t) != 6:
+            raise ValueError
+        r, g, b = (int(t[i : i + 2], 16) for i in (0, 2, 4))
+    except ValueError:
+        raise click.BadParameter(f"{text!r} is not a colour (#rrggbb or 0xNNNN)") from None
+    return (r >> 3) << 11 | (g >> 2) << 5 | b >> 3
+
+
+def _focus(text: str | None):
+    if text is None:
+        return None
+    try:
+        x, y = (float(v) for v in text.split(","))
+    except ValueError:
+        raise click.BadParameter(f"{text!r}: give X,Y in 0..1, e.g. 0.5,0.3") from None
+    return (x, y)
+
+
+def photo_options(f):
+    """The options every command that converts photos shares."""
+    opts = [
+        click.option("--panel", type=click.Choice(["gc9a01", "st7789"]), default="gc9a01",
+                     show_default=True, help="Panel the frame is made for."),
+        click.option("--mask", type=click.Choice(["heart", "circle", "full"]), default="heart",
+                     show_default=True, help="Shape the photo is shown in."),
+        click.option("--background", default="#000000", show_default=True,
+                     help="Colour outside the mask (#rrggbb or RGB565 0xNNNN)."),
+        click.option("--focus", default=None, metavar="X,Y",
+                     help="Point of the photo (0..1 each) to centre in the heart; "
+                          "default: found from the picture."),
+        click.option("--zoom", type=float, default=1.0, show_default=True,
+                     help="Above 1 crops tighter around the focus."),
+        click.option("--rotate", type=float, default=0, show_default=True,
+                     help="Extra counter-clockwise turn in degrees, after EXIF orientation."),
+        click.option("--dither", type=click.Choice(["fs", "blue", "none"]), default="fs",
+                     show_default=True,
+                     help="RGB565 dithering: error diffusion, blue noise or none."),
+    ]
+    for o in reversed(opts):
+        f = o(f)
+    return f
+
+
+def _options(panel, mask, background, focus, zoom, rotate, dither) -> RenderOptions:
+    try:
+        return RenderOptions(panel=panel, mask=mask, background=_rgb565(background),
+                             focus=_focus(focus), zoom=zoom, rotate=rotate, dither=dither)
+    except PhotoError as e:
+        raise click.BadParameter(str(e)) from None
+
+
+def convert_many(paths, options):
+    """Convert photos; yield (path, FrameFile | None, rendered | None, error | None)."""
+    for path in paths:
+        try:
+            r = render(path, options)
+        except PhotoError as e:
+            yield path, None, None, str(e)
+            continue
+        yield path, frames_mod.from_render(r), r, None
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="pendant")
+def main():
+    """Photos for a heart pendant: convert, upload, manage, simulate.
+
+    \b
+    Quick start:
+      pendant upload photo.jpg          convert and upload to the pendant on USB
+      pendant preview photo.jpg -o p.png  see what the pendant will show
+      pendant sim                       a simulated pendant, no hardware needed
+      pendant demo                      simulator + sample photos + screenshot
+
+    The port comes from --port, then $PENDANT_PORT, then USB auto-detection.
+    """
+
+
+# -- converting ----------------------------------------------------------------
+
+
+@main.command()
+@click.argument("photo")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
+              help="PNG to write.")
+@photo_options
+def preview(photo, output, **kw):
+    """Write a PNG of exactly what the pendant will show for PHOTO."""
+    try:
+        r = render(photo, _options(**kw))
+    except PhotoError as e:
+        fail(str(e))
+    r.to_image().save(output)
+    click.echo(f"wrote {output}")
+
+
+@main.command()
+@click.argument("photo")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
+              help="Frame file to write.")
+@photo_options
+def convert(photo, output, **kw):
+    """Convert PHOTO to a frame file the pendant can store and show."""
+    try:
+        r = render(photo, _options(**kw))
+    except PhotoError as e:
+        fail(str(e))
+    ff = frames_mod.from_render(r)
+    tmp = output + ".tmp"
+    with open(tmp, "wb") as f:
+        f.write(ff.data)
+    os.replace(tmp, output)
+    click.echo(f"wrote {output} ({len(ff):,} bytes, id {ff.id})")
+
+
+# -- talking to a pendant --------------------------------------------------------
+
+port_option = click.option(
+    "-p", "--port", envvar=link_mod.PORT_ENV, default=None,
+    help="Serial port of the pendant (default: $PENDANT_PORT, then USB auto-detect).",
+)
+
+
+def _client(port):
+    try:
+        c = link_mod.Client(link_mod.find_port(port))
+        c.open()
+        return c
+    except link_mod.LinkError as e:
+        fail(str(e))
+
+
+def upload_photos(port: str | None, photos, options: RenderOptions, force=False,
+                  echo=click.echo) -> int:
+    """Convert then upload photos; returns the number of failures. Used by
+    `pendant upload` and `pendant demo` alike."""
+    converted = list(convert_many(photos, options))
+    failures = sum(1 for _, _, _, err in converted if err)
+    for _, _, _, err in converted:
+        if err:
+            click.echo(f"error: {err}", err=True)
+    todo = [(p, ff) for p, ff, _, err in converted if not err]
+    if not todo:
+        return failures
+    client = _client(port)
+    try:
+        for path, ff in todo:
+            name = Path(path).name
+            t0 = time.monotonic()
+            with click.progressbar(length=len(ff), label=f"{name:<24.24}",
+                                   show_eta=False, show_percent=True,
+                                   item_show_func=None, file=sys.stderr) as bar:
+                done = [0]
+
+                def progress(n, bar=bar, done=done, t0=t0, name=name):
+                    bar.update(n - done[0])
+                    done[0] = n
+                    rate = n / max(1e-6, time.monotonic() - t0)
+                    bar.label = f"{name:<24.24} {rate / 1024:6.1f} KiB/s"
+
+                try:
+                    result = client.put(ff.data, ff.id, progress=progress, force=force)
+                except link_mod.DeviceError as e:
+                    bar.render_finish()
+                    click.echo(f"error: {name}: {e}", err=True)
+                    failures += 1
+                    continue
+            if result == "skipped":
+                echo(f"{name}: already on the pendant (id {ff.id}); --force uploads again")
+            else:
+                took = time.monotonic() - t0
+                echo(f"{name}: uploaded {len(ff):,} bytes in {took:.1f} s (id {ff.id})")
+    except link_mod.LinkError as e:
+        click.echo(f"error: {e}", err=True)
+        failures += 1
+    finally:
+        client.close()
+    return failures
+
+
+@main.command()
+@click.argument("photos", nargs=-1, required=True)
+@port_option
+@click.option("--force", is_flag=True, help="Upload even if the pendant has the photo.")
+@photo_options
+def upload(photos, port, force, **kw):
+    """Convert PHOTOS and upload them to the pendant.
+
+    Each photo is checked on the pendant before it joins the slideshow; an
+    interrupted upload resumes where it stopped on the next try.
+    """
+    failures = upload_photos(port, photos, _options(**kw), force=force)
+    if len(photos) > 1:
+        click.echo(f"{len(photos) - failures} of {len(photos)} photos done"
+                   + (f", {failures} failed" if failures else ""))
+    sys.exit(1 if failures else 0)
+
+
+@main.command("list")
+@port_option
+def list_(port):
+    """List the photos on the pendant, in slideshow order."""
+    c = _client(port)
+    try:
+        photos = c.list()
+    except link_mod.LinkError as e:
+        fail(str(e))
+    finally:
+        c.close()
+    if not photos:
+        click.echo("no photos on the pendant")
+    for i, p in enumerate(photos, 1):
+        click.echo(f"{i:3d}  {p.id}  {p.size:8,d} bytes")
+
+
+@main.command()
+@click.argument("photo_id")
+@port_option
+def remove(photo_id, port):
+    """Remove the photo PHOTO_ID (as `pendant list` shows it)."""
+    c = _client(port)
+    try:
+        c.remove(photo_id)
+    except link_mod.LinkError as e:
+        fail(str(e))
+    finally:
+        c.close()
+    click.echo(f"removed {photo_id}")
+
+
+@main.command()
+@port_option
+def status(port):
+    """Firmware version, board, photo count, free flash and battery."""
+    c = _client(port)
+    info = c.info
+    c.close()
+    click.echo(f"firmware   {info.get('fw')} (protocol {info.get('proto')}, "
+               f"MicroPython {info.get('micropython', '?')})")
+    mhz = info.get("spi_hz", 0) / 1e6
+    click.echo(f"board      {info.get('board')} ({info.get('panel')} "
+               f"{info.get('width')}x{info.get('height')}, SPI {mhz:.1f} MHz)")
+    click.echo(f"photos     {info.get('photos')}")
+    click.echo(f"free flash {info.get('free', 0):,} bytes")
+    bat = info.get("battery")
+    if bat:
+        click.echo(f"battery    {bat.get('percent')}% ({bat.get('volts'):.2f} V)"
+                   + (" charging" if bat.get("charging") else ""))
+    else:
+        click.echo("battery    not measured on this build")
+
+
+# -- the simulator ---------------------------------------------------------------------
+
+
+def _board_choice():
+    from pendant.firmware import boards
+
+    return click.Choice(sorted(boards.BOARDS))
+
+
+@main.command()
+@click.option("--screen", type=click.Path(dir_okay=False), default=None,
+              help="Keep this PNG equal to what the simulated panel shows.")
+@click.option("--flash", type=click.Path(file_okay=False), default="sim-flash",
+              show_default=True,
+              help="Folder holding the simulated flash (kept across restarts).")
+@click.option("--board", type=_board_choice(), default="waveshare-rp2040-lcd-1.28",
+              show_default=True, help="Board to simulate.")
+def sim(screen, flash, board):
+    """Run a simulated pendant until stopped (Ctrl-C).
+
+    The first line printed is `port: /dev/pts/N`: use it as --port for the
+    other commands, or with mpremote.
+    """
+    import signal
+
+    from pendant.sim import Simulator
+
+    s = Simulator(flash_dir=flash, board=board, screen=screen)
+    s.start()
+    click.echo(f"port: {s.port}", nl=True)
+    sys.stdout.flush()
+    stop = []
+    signal.signal(signal.SIGTERM, lambda *a: stop.append(1))
+    try:
+        while not stop and s.alive:
+            time.sleep(0.2)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        s.stop()
+    if not s.alive and not stop:
+        click.echo("the simulated pendant stopped; see " + str(s.console_log), err=True)
+
+
+@main.command()
+@click.option("--screen", type=click.Path(dir_okay=False), default="demo-screen.png",
+              show_default=True, help="Where to save the simulated screen.")
+@click.option("--board", type=_board_choice(), default="waveshare-rp2040-lcd-1.28",
+              show_default=True, help="Board to simulate.")
+def demo(screen, board):
+    """Simulate a pendant, upload the sample photos to it, save its screen."""
+    import tempfile
+
+    from pendant.sim import Simulator
+
+    photos = sorted(str(p) for p in SAMPLES.glob("*.jpg"))
+    with tempfile.TemporaryDirectory(prefix="pendant-demo-") as flash:
+        with Simulator(flash_dir=flash, board=board) as s:
+            click.echo(f"simulated pendant on {s.port}")
+            panel = "st7789" if "st7789" in board else "gc9a01"
+            failures = upload_photos(s.port, photos, RenderOptions(panel=panel))
+            if failures:
+                fail("the demo upload failed")
+            s.wait_quiet(timeout=30)
+            s.screenshot().save(screen)
+    click.echo(f"the pendant's screen is in {screen}")
+
+
+if __name__ == "__main__":
+    main()

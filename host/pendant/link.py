@@ -1,0 +1,341 @@
+"""The host's end of the upload link (protocol: firmware/proto.py, docs/protocol.md).
+
+Library first: the CLI is a thin layer over `Client`. Every failure a user can
+meet is a `LinkError` subclass whose message is one line, ready to print.
+"""
+
+from __future__ import annotations
+
+import errno
+import json
+import os
+import struct
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import serial
+from serial.tools import list_ports
+
+from pendant import __version__
+from pendant.firmware import proto
+
+# MicroPython's USB VID:PID on RP2040 boards (Raspberry Pi's VID, MicroPython's PID).
+RP2040_MICROPYTHON = (0x2E8A, 0x0005)
+PORT_ENV = "PENDANT_PORT"
+MAX_RETRIES = 5
+
+
+class LinkError(Exception):
+    """Something between host and pendant went wrong; str() is one line for the user."""
+
+
+class NotFound(LinkError):
+    pass
+
+
+class Busy(LinkError):
+    pass
+
+
+class Disconnected(LinkError):
+    pass
+
+
+class TooOld(LinkError):
+    pass
+
+
+class DeviceError(LinkError):
+    def __init__(self, code: int, message: str):
+        super().__init__(message)
+        self.code = code
+
+
+def find_port(port: str | None = None) -> str:
+    """--port, then $PENDANT_PORT, then the first MicroPython RP2040 on USB."""
+    if port:
+        return port
+    env = os.environ.get(PORT_ENV)
+    if env:
+        return env
+    for info in list_ports.comports():
+        if (info.vid, info.pid) == RP2040_MICROPYTHON:
+            return info.device
+    raise NotFound(
+        "no pendant found on USB: plug it in, or pass --port PORT (or set PENDANT_PORT); "
+        "with no hardware, start a simulated one with `pendant sim`"
+    )
+
+
+def _open_serial(port: str) -> serial.Serial:
+    try:
+        return serial.Serial(port, baudrate=115200, timeout=0.2, write_timeout=10, exclusive=True)
+    except serial.SerialException as e:
+        err = getattr(e, "errno", None)
+        text = str(e)
+        if err in (errno.EBUSY, errno.EAGAIN) or "busy" in text.lower() or "lock" in text.lower():
+            raise Busy(f"{port} is busy: another program (a terminal, mpremote, Thonny?) "
+                       "has it open; close it and try again") from None
+        if err in (errno.ENOENT, errno.ENXIO, errno.ENODEV) or "No such file" in text:
+            raise NotFound(f"no pendant at {port}: the port does not exist") from None
+        if err == errno.EACCES or "Permission denied" in text:
+            raise LinkError(f"permission denied on {port}: add yourself to the dialout group "
+                            "(sudo usermod -aG dialout $USER, then log in again)") from None
+        raise LinkError(f"cannot open {port}: {text}") from None
+
+
+@dataclass
+class Photo:
+    id: str
+    size: int
+
+
+class Client:
+    """A session with a pendant: `with Client(port) as c: c.put(frame)`."""
+
+    def __init__(self, port: str, timeout: float = 3.0):
+        self.port = port
+        self.timeout = timeout
+        self.ser: serial.Serial | None = None
+        self.seq = 0
+        self.info: dict = {}
+        self.sent_bytes = 0  # everything written to the wire, for efficiency figures
+
+    # -- session -------------------------------------------------------------
+
+    def __enter__(self) -> Client:
+        self.open()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def open(self) -> dict:
+        self.ser = _open_serial(self.port)
+        self.ser.reset_input_buffer()
+        last: Exception | None = None
+        for _ in range(3):
+            # A packet cut off by an earlier broken session may still be
+            # swallowing bytes on the pendant; OPEN + HELLO again gets past it.
+            self._write(proto.OPEN)
+            try:
+                _, payload = self.request(proto.HELLO, bytes((proto.VERSION,)), timeout=1.5)
+                self.info = json.loads(payload)
+                break
+            except (TimeoutError, DeviceError) as e:
+                last = e
+        else:
+            self._close_port()
+            raise NotFound(
+                f"no answer from a pendant on {self.port}"
+                + (": is the firmware installed? (`pendant install`)" if last else "")
+            )
+        if self.info.get("proto", 0) < proto.VERSION:
+            self.close()
+            raise TooOld(
+                f"the pendant runs firmware {self.info.get('fw', '?')}, too old for this "
+                f"pendant tool {__version__}: update it with `pendant install --port {self.port}`"
+            )
+        return self.info
+
+    def close(self) -> None:
+        if self.ser is None:
+            return
+        try:
+            self.request(proto.BYE, timeout=1.0)
+        except LinkError:
+            pass
+        except TimeoutError:
+            pass
+        self._close_port()
+
+    def _close_port(self) -> None:
+        if self.ser is not None:
+            try:
+                self.ser.close()
+            finally:
+                self.ser = None
+
+    # -- packets ---------------------------------------------------------------
+
+    def _write(self, data: bytes) -> None:
+        assert self.ser is not None, "not open"
+        try:
+            self.ser.write(data)
+        except (serial.SerialException, OSError) as e:
+            raise Disconnected(f"the pendant on {self.port} disconnected ({e})") from None
+        self.sent_bytes += len(data)
+
+    def _read(self, n: int, deadline: float) -> bytes:
+        assert self.ser is not None, "not open"
+        out = bytearray()
+        while len(out) < n:
+            if time.monotonic() > deadline:
+                raise TimeoutError
+            try:
+                chunk = self.ser.read(n - len(out))
+            except (serial.SerialException, OSError) as e:
+                raise Disconnected(f"the pendant on {self.port} disconnected ({e})") from None
+            out += chunk
+        return bytes(out)
+
+    def send(self, kind: int, payload: bytes = b"") -> int:
+        seq = self.seq
+        self.seq = (self.seq + 1) & 0xFF
+        self._write(proto.packet(kind, seq, payload))
+        return seq
+
+    def recv(self, timeout: float) -> tuple[int, int, bytes]:
+        """Next packet with a good CRC: (type, seq, payload). Skips noise."""
+        deadline = time.monotonic() + timeout
+        while True:
+            if self._read(1, deadline)[0] != proto.SYNC0:
+                continue
+            if self._read(1, deadline)[0] != proto.SYNC1:
+                continue
+            head = bytes((proto.SYNC0, proto.SYNC1)) + self._read(4, deadline)
+            n = head[4] | head[5] << 8
+            if n > proto.MAX_PAYLOAD:
+                continue
+            payload = self._read(n, deadline)
+            if proto.check(head, payload, self._read(4, deadline)):
+                return head[2], head[3], payload
+
+    def request(self, kind: int, payload: bytes = b"", timeout: float | None = None):
+        """Send one request and wait for its reply; ERR becomes DeviceError."""
+        seq = self.send(kind, payload)
+        deadline = time.monotonic() + (timeout or self.timeout)
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise TimeoutError
+            rkind, rseq, rpayload = self.recv(left)
+            if rseq != seq:
+                continue  # a late reply to an earlier request
+            if rkind == proto.ERR:
+                raise _device_error(rpayload)
+            return rkind, rpayload
+
+    def _json(self, kind: int, payload: bytes = b"", timeout: float | None = None):
+        _, data = self.request(kind, payload, timeout)
+        return json.loads(data) if data else None
+
+    # -- commands --------------------------------------------------------------
+
+    def list(self) -> list[Photo]:
+        return [Photo(i, s) for i, s in self._json(proto.LIST)]
+
+    def remove(self, photo_id: str) -> None:
+        self.request(proto.REMOVE, photo_id.encode())
+
+    def show(self, photo_id: str) -> None:
+        self.request(proto.SHOW, photo_id.encode(), timeout=10)
+
+    def order(self, ids: list[str]) -> None:
+        self.request(proto.ORDER, json.dumps(ids).encode())
+
+    def settings(self) -> dict:
+        return self._json(proto.GET_SETTINGS)
+
+    def set_settings(self, changes: dict) -> dict:
+        return self._json(proto.SET_SETTINGS, json.dumps(changes).encode())
+
+    def hello(self) -> dict:
+        self.info = self._json(proto.HELLO, bytes((proto.VERSION,)))
+        return self.info
+
+    def put(
+        self,
+        data: bytes,
+        photo_id: str,
+        progress: Callable[[int], None] | None = None,
+        force: bool = False,
+    ) -> str:
+        """Upload one frame file. Returns "uploaded" or "skipped" (already there)."""
+        import binascii
+
+        size = len(data)
+        crc = binascii.crc32(data)
+        put = proto.put_payload(photo_id, size, crc)
+        reply = self._retry(lambda: self._json(proto.PUT, put))
+        if reply.get("have"):
+            if not force:
+                return "skipped"
+            self.remove(photo_id)
+            reply = self._retry(lambda: self._json(proto.PUT, put))
+        offset = reply["offset"]
+        if progress:
+            progress(offset)
+        self._stream(data, offset, progress)
+        self._retry(lambda: self.request(proto.COMMIT, photo_id.encode(), timeout=30))
+        return "uploaded"
+
+    def _retry(self, fn):
+        for attempt in range(MAX_RETRIES):
+            try:
+                return fn()
+            except TimeoutError:
+                if attempt == MAX_RETRIES - 1:
+                    raise Disconnected(f"the pendant on {self.port} stopped answering") from None
+                self._write(proto.OPEN)  # harmless in a session, reopens one that timed out
+
+    def _stream(self, data: bytes, offset: int, progress) -> None:
+        """Send DATA packets with up to WINDOW unacknowledged (go-back-N)."""
+        size = len(data)
+        acked = offset
+        next_off = offset
+        live: dict[int, int] = {}  # seq -> end offset of packets in flight
+        failures = 0
+        while acked < size:
+            while len(live) < proto.WINDOW and next_off < size:
+                end = min(size, next_off + proto.CHUNK)
+                seq = self.send(proto.DATA, struct.pack("<I", next_off) + data[next_off:end])
+                live[seq] = end
+                next_off = end
+            try:
+                kind, seq, payload = self.recv(self.timeout)
+            except TimeoutError:
+                kind = None
+            if kind == proto.ACK and seq in live:
+                acked = max(acked, struct.unpack("<I", payload)[0])
+                del live[seq]
+                failures = 0
+                if progress:
+                    progress(acked)
+                continue
+            if kind is not None and seq not in live:
+                continue  # a reply to a packet already written off
+            failures += 1
+            if failures > MAX_RETRIES:
+                raise Disconnected(f"upload to {self.port} failed after {MAX_RETRIES} retries")
+            if kind == proto.ERR:
+                err = _device_error(payload)
+                if err.code not in (proto.E_BAD_DATA, proto.E_BAD_PACKET):
+                    raise err
+            if kind is None:
+                self._write(proto.OPEN)  # the session may have timed out
+            # Go back: forget everything in flight, resend from the pendant's offset.
+            live.clear()
+            resume = self._retry(lambda: self._json(proto.PUT, self._last_put(data)))
+            acked = next_off = resume["offset"]
+
+    def _last_put(self, data: bytes) -> bytes:
+        import binascii
+        import hashlib
+
+        photo_id = hashlib.sha256(data).hexdigest()[: proto.ID_LEN]
+        return proto.put_payload(photo_id, len(data), binascii.crc32(data))
+
+
+def _device_error(payload: bytes) -> DeviceError:
+    code = payload[0] if payload else proto.E_INTERNAL
+    text = payload[1:].decode("utf-8", "replace")
+    if code == proto.E_NO_SPACE:
+        try:
+            d = json.loads(text)
+            text = (f"not enough room on the pendant: the photo needs {d['need']:,} bytes, "
+                    f"{d['free']:,} are free (remove some with `pendant remove`)")
+        except (ValueError, KeyError):
+            pass
+    return DeviceError(code, text)

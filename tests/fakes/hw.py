@@ -1,0 +1,90 @@
+"""Fakes of the hardware objects the firmware drivers take (fakes, not mocks:
+they behave like the real thing and record what happened)."""
+
+from __future__ import annotations
+
+
+class FakePin:
+    def __init__(self, name, bus=None):
+        self.name = name
+        self.level = None
+        self.bus = bus
+
+    def value(self, v=None):
+        if v is None:
+            return self.level
+        self.level = 1 if v else 0
+        if self.bus is not None:
+            self.bus.pin(self.name, self.level)
+
+
+class FakePWM:
+    def __init__(self):
+        self.duty = 0
+
+    def duty_u16(self, v=None):
+        if v is None:
+            return self.duty
+        self.duty = v
+
+
+class WireLog:
+    """Collects what crosses the wire: pin levels and SPI bytes, in order."""
+
+    def __init__(self, panel=None):
+        self.events: list = []
+        self.levels = {"dc": None, "cs": 1, "rst": 1}
+        self.panel = panel
+
+    def pin(self, name, level):
+        self.levels[name] = level
+        self.events.append(("pin", name, level))
+        if self.panel is not None:
+            setter = {"cs": self.panel.set_cs, "dc": self.panel.set_dc, "rst": self.panel.set_rst}
+            setter[name](level)
+
+    def spi(self, data):
+        data = bytes(data)
+        self.events.append(("spi", self.levels["dc"], data))
+        if self.panel is not None:
+            self.panel.write(self.levels["dc"], data)
+
+
+class FakeSPI:
+    def __init__(self, log: WireLog):
+        self.log = log
+
+    def write(self, buf):
+        self.log.spi(buf)
+
+
+def wired_display(driver_cls, panel=None, rotation=0):
+    """A driver on fake pins and SPI, optionally wired into a panel model."""
+    log = WireLog(panel)
+    dc, cs, rst = FakePin("dc", log), FakePin("cs", log), FakePin("rst", log)
+    bl = FakePWM()
+    d = driver_cls(FakeSPI(log), dc, cs=cs, rst=rst, backlight=bl, rotation=rotation)
+    return d, log, bl
+
+
+class FakePort:
+    """The USB serial link as link.Link sees it: scripted input, captured output."""
+
+    def __init__(self, data=b""):
+        self.inp = bytearray(data)
+        self.out = bytearray()
+
+    def feed(self, data):
+        self.inp += data
+
+    def wait(self, ms):
+        return bool(self.inp)
+
+    def readinto(self, buf, n):
+        n = min(n, len(self.inp))
+        buf[:n] = self.inp[:n]
+        del self.inp[:n]
+        return n
+
+    def write(self, buf):
+        self.out += bytes(buf)

@@ -1,0 +1,272 @@
+"""The pendant's receiver on CPython: a scripted host talks to link.Link over a fake port."""
+
+import hashlib
+import json
+import os
+import struct
+import zlib
+
+import frame
+import link
+import micropython
+import proto
+import pytest
+from hw import FakePort
+from settings import Settings
+from store import Store
+
+
+class FakeApp:
+    def __init__(self, tmp_path):
+        self.settings = Settings(str(tmp_path / "settings.json"))
+        self.shown = []
+        self.changed = []
+        self.sessions = 0
+
+    def info(self):
+        return {"fw": "test", "proto": proto.VERSION}
+
+    def can_show(self, hdr):
+        return hdr[1] == 4 and hdr[2] == 2
+
+    def photos_changed(self, new_id=None):
+        self.changed.append(new_id)
+
+    def session_ended(self):
+        self.sessions += 1
+
+    def show(self, photo_id):
+        self.shown.append(photo_id)
+
+    def settings_changed(self):
+        pass
+
+
+def small_frame(color=0xF800):
+    """A 4x2 frame: row 0 stores x 1..3, row 1 is background."""
+    pixels = struct.pack(">H", color) * 2
+    return frame.pack(4, 2, 0x0000, [(1, 3), (0, 0)], pixels)
+
+
+def frame_id(data):
+    return hashlib.sha256(data).hexdigest()[: proto.ID_LEN]
+
+
+class Host:
+    """Builds the host side's byte stream and reads the replies."""
+
+    def __init__(self):
+        self.seq = 0
+        self.stream = bytearray()
+
+    def send(self, kind, payload=b""):
+        self.stream += proto.packet(kind, self.seq, payload)
+        self.seq += 1
+        return self
+
+    def raw(self, data):
+        self.stream += data
+        return self
+
+
+def replies(out):
+    """Parse every reply packet in the pendant's output."""
+    found = []
+    i = 0
+    while i < len(out):
+        if out[i] != proto.SYNC0 or out[i + 1] != proto.SYNC1:
+            i += 1
+            continue
+        kind, seq, n = out[i + 2], out[i + 3], out[i + 4] | out[i + 5] << 8
+        payload = bytes(out[i + 6 : i + 6 + n])
+        crc = struct.unpack_from("<I", out, i + 6 + n)[0]
+        assert crc == zlib.crc32(bytes(out[i + 2 : i + 6]) + payload)
+        found.append((kind, seq, payload))
+        i += 10 + n
+    return found
+
+
+@pytest.fixture
+def rig(tmp_path):
+    store = Store(str(tmp_path / "photos"))
+    app = FakeApp(tmp_path)
+    port = FakePort()
+    return link.Link(port, store, app), port, store, app, tmp_path
+
+
+def session(rig, host):
+    lk, port, *_ = rig
+    port.feed(proto.OPEN + bytes(host.stream) + proto.packet(proto.BYE, 250))
+    assert lk.poll() is True
+    got = replies(port.out)
+    assert got[-1][:2] == (proto.OK, 250), "the session must end cleanly at BYE"
+    return got[:-1]
+
+
+def upload(host, data, photo_id=None, crc=None, chunk=proto.CHUNK):
+    photo_id = photo_id or frame_id(data)
+    host.send(proto.PUT, proto.put_payload(photo_id, len(data), crc or zlib.crc32(data)))
+    for off in range(0, len(data), chunk):
+        host.send(proto.DATA, struct.pack("<I", off) + data[off : off + chunk])
+    host.send(proto.COMMIT, photo_id.encode())
+    return photo_id
+
+
+def test_hello_answers_with_info(rig):
+    r = session(rig, Host().send(proto.HELLO, b"\x01"))
+    kind, seq, payload = r[0]
+    assert (kind, seq) == (proto.OK, 0)
+    assert json.loads(payload)["proto"] == proto.VERSION
+
+
+def test_upload_lands_in_store(rig):
+    lk, port, store, app, _ = rig
+    data = small_frame()
+    pid = frame_id(data)
+    r = session(rig, _h(upload, data, None, None, 7))
+    kinds = [k for k, _, _ in r]
+    assert proto.ERR not in kinds, r
+    assert store.ids() == [pid]
+    with open(store.path(pid), "rb") as f:
+        assert f.read() == data
+    assert app.changed == [pid]
+
+
+def _h(fn, *args):
+    h = Host()
+    fn(h, *args)
+    return h
+
+
+def test_ctrl_c_is_disarmed_only_inside_a_session(rig):
+    micropython.kbd_intr_calls.clear()
+    session(rig, Host().send(proto.HELLO, b"\x01"))
+    assert micropython.kbd_intr_calls == [-1, 3]
+
+
+def test_ctrl_c_outside_a_session_interrupts(rig):
+    lk, port, *_ = rig
+    port.feed(b"\x03")
+    with pytest.raises(KeyboardInterrupt):
+        lk.poll()
+
+
+def test_photo_bytes_may_contain_ctrl_c(rig):
+    lk, port, store, app, _ = rig
+    data = small_frame(color=0x0303)
+    pid = frame_id(data)
+    session(rig, _h(upload, data))
+    assert store.ids() == [pid]
+
+
+def test_bad_crc_gets_error_and_nothing_is_stored(rig):
+    lk, port, store, app, _ = rig
+    pkt = bytearray(proto.packet(proto.HELLO, 0, b"\x01"))
+    pkt[-1] ^= 0xFF
+    r = session(rig, Host().raw(bytes(pkt)).send(proto.HELLO, b"\x01"))
+    assert r[0][0] == proto.ERR and r[0][2][0] == proto.E_BAD_PACKET
+    assert r[1][0] == proto.OK  # the link recovers at the next packet
+
+
+def test_unknown_type_is_an_error_not_a_crash(rig):
+    r = session(rig, Host().send(0x7E, b"hello"))
+    assert r[0][0] == proto.ERR and r[0][2][0] == proto.E_UNKNOWN
+
+
+@pytest.mark.parametrize("name", [b"../main.py\x00\x00\x00\x00\x00\x00", b"0123456789ABCDEF",
+                                  b"/photos/x", b"0123456789abcde/"])
+def test_names_that_are_not_ids_are_refused(rig, name):
+    lk, port, store, app, tmp = rig
+    before = sorted(os.listdir(tmp))
+    payload = name[: proto.ID_LEN].ljust(proto.ID_LEN, b"0") + struct.pack("<II", 10, 0)
+    r = session(rig, Host().send(proto.PUT, payload).send(proto.REMOVE, name))
+    assert [k for k, _, _ in r] == [proto.ERR, proto.ERR]
+    assert sorted(os.listdir(tmp)) == before
+    assert os.listdir(tmp / "photos") == []
+
+
+def test_corrupt_upload_is_rejected_and_never_visible(rig):
+    lk, port, store, app, _ = rig
+    data = small_frame()
+    bad = bytearray(data)
+    bad[-1] ^= 1
+    pid = frame_id(data)
+    h = Host()
+    h.send(proto.PUT, proto.put_payload(pid, len(data), zlib.crc32(data)))
+    h.send(proto.DATA, struct.pack("<I", 0) + bytes(bad))
+    h.send(proto.COMMIT, pid.encode())
+    r = session(rig, h)
+    assert r[-1][0] == proto.ERR and r[-1][2][0] == proto.E_BAD_DATA
+    assert store.ids() == []
+    assert not any(n.endswith(".part") for n in os.listdir(store.root))
+
+
+def test_interrupted_upload_resumes_where_it_stopped(rig):
+    lk, port, store, app, _ = rig
+    data = small_frame()
+    pid = frame_id(data)
+    h = Host()
+    h.send(proto.PUT, proto.put_payload(pid, len(data), zlib.crc32(data)))
+    h.send(proto.DATA, struct.pack("<I", 0) + data[:20])
+    session(rig, h)  # ends without COMMIT: the link was "cut"
+    assert store.ids() == []
+    port.out.clear()
+    h2 = Host().send(proto.PUT, proto.put_payload(pid, len(data), zlib.crc32(data)))
+    h2.send(proto.DATA, struct.pack("<I", 20) + data[20:]).send(proto.COMMIT, pid.encode())
+    r = session(rig, h2)
+    assert json.loads(r[0][2]) == {"offset": 20}
+    assert r[2][0] == proto.OK
+    assert store.ids() == [pid]
+
+
+def test_data_at_wrong_offset_is_refused_with_the_right_offset(rig):
+    data = small_frame()
+    pid = frame_id(data)
+    h = Host().send(proto.PUT, proto.put_payload(pid, len(data), zlib.crc32(data)))
+    h.send(proto.DATA, struct.pack("<I", 8) + data[8:16])
+    r = session(rig, h)
+    assert r[1][0] == proto.ERR
+    assert json.loads(r[1][2][1:]) == {"offset": 0}
+
+
+def test_existing_photo_is_skipped(rig):
+    lk, port, store, app, _ = rig
+    data = small_frame()
+    pid = frame_id(data)
+    session(rig, _h(upload, data))
+    port.out.clear()
+    r = session(rig, Host().send(proto.PUT, proto.put_payload(pid, len(data), zlib.crc32(data))))
+    assert json.loads(r[0][2]) == {"have": 1}
+
+
+def test_full_flash_is_refused_before_any_byte(rig, monkeypatch):
+    lk, port, store, app, _ = rig
+    monkeypatch.setattr(store, "free", lambda: 100)
+    data = small_frame() + b""
+    big = 50_000
+    r = session(rig, Host().send(proto.PUT, proto.put_payload("ab" * 8, big, 0)))
+    assert r[0][0] == proto.ERR and r[0][2][0] == proto.E_NO_SPACE
+    assert json.loads(r[0][2][1:]) == {"need": big, "free": 100}
+    assert os.listdir(store.root) == []
+    del data
+
+
+def test_list_remove_and_order(rig):
+    lk, port, store, app, _ = rig
+    a, b = small_frame(0xF800), small_frame(0x07E0)
+    ia, ib = frame_id(a), frame_id(b)
+    session(rig, _h(upload, a))
+    session(rig, _h(upload, b))
+    port.out.clear()
+    r = session(rig, Host().send(proto.ORDER, json.dumps([ib]).encode()).send(proto.LIST))
+    assert [i for i, _ in json.loads(r[1][2])] == [ib, ia]
+    port.out.clear()
+    r = session(rig, Host().send(proto.REMOVE, ia.encode()).send(proto.LIST))
+    assert json.loads(r[1][2]) == [[ib, len(b)]]
+
+
+def test_settings_are_checked(rig):
+    r = session(rig, Host().send(proto.SET_SETTINGS, b'{"interval_s": 1}')
+                .send(proto.SET_SETTINGS, b'{"interval_s": 30}'))
+    assert r[0][0] == proto.ERR and r[0][2][0] == proto.E_BAD_ARG
+    assert json.loads(r[1][2])["interval_s"] == 30
