@@ -1,0 +1,74 @@
+"""The frame format and the wire protocol against the golden vectors, on CPython."""
+
+from pathlib import Path
+
+import pytest
+from pendant import frames
+from pendant.firmware import frame, proto
+
+VECTORS = Path(__file__).resolve().parents[1] / "vectors"
+
+
+def vector(name):
+    return bytes.fromhex((VECTORS / name).read_text().strip())
+
+
+def test_frame_pack_matches_golden_bytes():
+    data = frame.pack(4, 2, 0x0000, [(1, 3), (0, 0)], bytes.fromhex("f800f800"))
+    assert data == vector("frame_4x2.hex")
+
+
+def test_golden_frame_parses_and_decodes():
+    data = vector("frame_4x2.hex")
+    enc, w, h, bg, count, size, _ = frame.parse_header(data[:32])
+    assert (enc, w, h, bg, count, size) == (frame.ENC_SPANS, 4, 2, 0, 2, 12)
+    width, height, rgb = frames.decode(data)
+    # Row 0: background, red, red, background; row 1: background.
+    assert rgb == bytes.fromhex("0000f800f8000000" + "0000" * 4)
+
+
+def test_rgb565_is_high_byte_first():
+    # Pure red 0xF800 is sent as F8 00, the order the panel's RAMWR expects.
+    cov = bytes([255] * 4 + [0] * 4)
+    rgb = bytes.fromhex("f800" * 4 + "0000" * 4)
+    ff = frames.encode(rgb, cov, 0, 4, 2)
+    assert ff.data[-8:] == bytes.fromhex("f800" * 4)
+
+
+@pytest.mark.parametrize("offset", [0, 4, 5, 10, 28, 33])
+def test_any_flipped_header_byte_is_detected(offset):
+    data = bytearray(vector("frame_4x2.hex"))
+    data[offset] ^= 0x40
+    if offset < 32:
+        with pytest.raises(frame.FrameError):
+            frame.parse_header(bytes(data[:32]))
+    else:
+        with pytest.raises(frame.FrameError):
+            frames.decode(bytes(data))
+
+
+def test_packet_matches_golden_bytes():
+    assert proto.packet(proto.HELLO, 7, b"\x01") == vector("packet_hello.hex")
+
+
+def test_packet_crc_check():
+    pkt = vector("packet_hello.hex")
+    assert proto.check(pkt[:6], pkt[6:7], pkt[7:])
+    assert not proto.check(pkt[:6], b"\x02", pkt[7:])
+
+
+def test_open_bytes_cannot_interrupt_the_repl():
+    assert 0x03 not in proto.OPEN
+
+
+@pytest.mark.parametrize("name,ok", [
+    ("0123456789abcdef", True), ("0123456789ABCDEF", False), ("../main.py", False),
+    ("0123456789abcde", False), ("0123456789abcdef0", False), ("0123456789abcde/", False),
+])
+def test_photo_ids(name, ok):
+    assert proto.valid_id(name) is ok
+
+
+def test_spans_from_coverage_keeps_inner_background():
+    cov = bytes([0, 9, 0, 9, 0] + [0] * 5)
+    assert frames.spans_from_coverage(cov, 5, 2) == [(1, 4), (0, 0)]

@@ -1,0 +1,13 @@
+"""Firmware modules on the real MicroPython interpreter (unix port, 190 KB heap)."""
+
+from pathlib import Path
+
+VECTORS = Path(__file__).resolve().parents[1] / "vectors"
+
+
+def test_contracts_match_golden_vectors_on_micropython(run_mpy):
+    assert "contracts ok" in run_mpy("mpy_contracts.py", VECTORS)
+
+
+def test_painting_allocates_nothing(run_mpy):
+    assert "paint ok without allocating" in run_mpy("mpy_paint.py")
