@@ -23,7 +23,7 @@ class CountingDisplay:
 
     def pixels(self, buf):
         if self.bytes == 0:
-            self.first[:] = buf[:4]  # noqa: only once, before the lock matters
+            self.first[:] = buf[:4]  # only once, before the heap is locked
         self.bytes += len(buf)
 
     def end(self):
