@@ -1,0 +1,140 @@
+# Boots the simulated pendant inside the MicroPython unix port, the way the
+# rp2 port boots: littlefs flash at '/', then /boot.py and /main.py.
+#
+# Run as `micropython -X heapsize=190K simboot.py`; this file's folder is
+# sys.path[0], so the sim's machine.py and time.py shadow the built-ins.
+# Everything from the host filesystem (those modules, the bus pipes, the flash
+# image) is opened before '/' is swapped for the flash image.
+#
+# Environment: PENDANT_SIM_FLASH (image path), PENDANT_SIM_FIRMWARE (folder to
+# install from, or empty), PENDANT_SIM_SPEED ("real" | "fast"),
+# PENDANT_SIM_BUS ("w,r" pipe fds), PENDANT_SIM_BOARD.
+import os
+import sys
+import time
+
+time.fast = os.getenv("PENDANT_SIM_SPEED") == "fast"
+
+import machine  # noqa: E402, F401  (opens the bus and takes the host's config)
+import vfs  # noqa: E402
+
+BLOCK_SIZE = 4096
+BLOCK_COUNT = 352  # 1408 KiB, the filesystem of a 2 MB RP2040 board
+
+
+class FileBlockDevice:
+    """littlefs block device over one host file; erased flash reads 0xFF."""
+
+    def __init__(self, f, count):
+        self.f = f
+        self.count = count
+
+    def readblocks(self, n, buf, off=0):
+        self.f.seek(n * BLOCK_SIZE + off)
+        self.f.readinto(buf)
+
+    def writeblocks(self, n, buf, off=None):
+        if off is None:  # simple interface: whole blocks, erase first
+            for i in range(len(buf) // BLOCK_SIZE):
+                self.ioctl(6, n + i)
+            off = 0
+        self.f.seek(n * BLOCK_SIZE + off)
+        self.f.write(buf)
+
+    def ioctl(self, op, arg):
+        if op == 4:
+            return self.count
+        if op == 5:
+            return BLOCK_SIZE
+        if op == 6:
+            self.f.seek(arg * BLOCK_SIZE)
+            self.f.write(b"\xff" * BLOCK_SIZE)
+            return 0
+        if op == 3:
+            self.f.flush()
+        return 0
+
+
+def open_image(path):
+    try:
+        f = open(path, "r+b")
+    except OSError:
+        f = open(path, "w+b")
+        blank = b"\xff" * BLOCK_SIZE
+        for _ in range(BLOCK_COUNT):
+            f.write(blank)
+        f.flush()
+    return FileBlockDevice(f, BLOCK_COUNT)
+
+
+def make_vfs(bdev):
+    try:
+        return vfs.VfsLfs2(bdev)
+    except OSError:
+        vfs.VfsLfs2.mkfs(bdev)
+        return vfs.VfsLfs2(bdev)
+
+
+def install(fs, src):
+    """Copy the firmware's *.py into the flash where the content differs."""
+    os.mount(fs, "/flash")
+    try:
+        for name in sorted(os.listdir(src)):
+            if not name.endswith(".py") or name == "__init__.py":
+                continue
+            with open(src + "/" + name, "rb") as f:
+                data = f.read()
+            try:
+                with open("/flash/" + name, "rb") as f:
+                    same = f.read() == data
+            except OSError:
+                same = False
+            if not same:
+                with open("/flash/" + name, "wb") as f:
+                    f.write(data)
+    finally:
+        os.umount("/flash")
+
+
+def mount_root(fs):
+    os.umount("/")
+    os.mount(fs, "/")
+    os.chdir("/")
+    sys.path[:] = ["", ".frozen", "/lib"]
+
+
+def run(path):
+    """exec a script in fresh globals like pyexec_file; errors go to stderr."""
+    try:
+        os.stat(path)
+    except OSError:
+        return
+    try:
+        with open(path) as f:
+            code = compile(f.read(), path, "exec")
+        exec(code, {"__name__": "__main__", "__file__": path})
+    except SystemExit:
+        raise
+    except BaseException as e:  # noqa: BLE001 - the rp2 port prints and carries on
+        sys.print_exception(e, sys.stderr)
+
+
+def main():
+    bdev = open_image(os.getenv("PENDANT_SIM_FLASH") or "flash.img")
+    fs = make_vfs(bdev)
+    try:
+        os.mount(fs, "/flash")
+        os.umount("/flash")
+    except OSError:  # corrupt image: start over like a fresh board
+        vfs.VfsLfs2.mkfs(bdev)
+        fs = vfs.VfsLfs2(bdev)
+    src = os.getenv("PENDANT_SIM_FIRMWARE")
+    if src:
+        install(fs, src)
+    mount_root(fs)
+    run("/boot.py")
+    run("/main.py")
+    bdev.f.flush()
+
+
+main()
