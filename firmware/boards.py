@@ -9,7 +9,8 @@
 #   spi        SPI peripheral id; sck/mosi pins; dc/cs/rst/bl pins
 #   spi_hz     highest SPI clock the wiring is trusted with (RP2040 SPI is
 #              capped at clk_peri/2 = 62.5 MHz at 125 MHz)
-#   rotation   degrees that put the picture upright as the board usually hangs
+#   rotation   default degrees (0/90/180/270); where a pendant hangs decides
+#              what is up, so the "rotation" setting overrides it
 #   button     wake/next button to GND (internal pull-up), or None
 #   vbat       ADC pin reading the battery through a divider, and its ratio
 #   vbus       pin that is high while USB power is present, or None
@@ -22,7 +23,7 @@ BOARDS = {
         "panel": "gc9a01",
         "spi": 1, "sck": 10, "mosi": 11, "dc": 8, "cs": 9, "rst": 12, "bl": 25,
         "spi_hz": 62_500_000,
-        "rotation": 180,  # Waveshare's demo orientation (MY|BGR)
+        "rotation": 0,  # the glass's own up (MX|BGR); Waveshare's demo uses 180
         "button": None,  # only BOOT/RESET on board; wire one to a free pad
         "vbat": 29, "vbat_ratio": 3.0,
         "vbus": None,
@@ -33,7 +34,7 @@ BOARDS = {
         "panel": "gc9a01",
         "spi": 1, "sck": 10, "mosi": 11, "dc": 8, "cs": 9, "rst": 13, "bl": 25,
         "spi_hz": 62_500_000,
-        "rotation": 180,
+        "rotation": 0,
         "button": None,
         "vbat": 29, "vbat_ratio": 3.0,
         "vbus": None,

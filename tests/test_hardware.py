@@ -8,8 +8,9 @@ import re
 from pathlib import Path
 
 import pytest
-from pendant.firmware import boards
 from PIL import Image, ImageChops
+
+from pendant.firmware import boards
 
 ROOT = Path(__file__).resolve().parents[1]
 HW = ROOT / "hardware"

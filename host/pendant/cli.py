@@ -194,8 +194,9 @@ def upload_photos(port: str | None, photos, options: RenderOptions, force=False,
                 def progress(n, bar=bar, done=done, t0=t0, name=name):
                     bar.update(n - done[0])
                     done[0] = n
-                    rate = n / max(1e-6, time.monotonic() - t0)
-                    bar.label = f"{name:<24.24} {rate / 1024:6.1f} KiB/s"
+                    if sys.stderr.isatty():  # a changing label reprints off a tty
+                        rate = n / max(1e-6, time.monotonic() - t0)
+                        bar.label = f"{name:<24.24} {rate / 1024:6.1f} KiB/s"
 
                 try:
                     result = client.put(ff.data, ff.id, progress=progress, force=force)
@@ -352,7 +353,7 @@ def demo(screen, board):
             failures = upload_photos(s.port, photos, RenderOptions(panel=panel))
             if failures:
                 fail("the demo upload failed")
-            s.wait_quiet(timeout=30)
+            s.wait_screen_change(timeout=10)
             s.screenshot().save(screen)
     click.echo(f"the pendant's screen is in {screen}")
 

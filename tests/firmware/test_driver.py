@@ -7,6 +7,7 @@ import gc9a01
 import pytest
 import st7789
 from hw import wired_display
+
 from pendant.sim.panel import PanelModel
 
 

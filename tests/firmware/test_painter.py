@@ -9,6 +9,7 @@ import gc9a01
 import pytest
 from hw import wired_display
 from painter import Painter
+
 from pendant.sim.panel import PanelModel
 
 BG = 0x001F  # blue

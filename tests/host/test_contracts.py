@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import pytest
+
 from pendant import frames
 from pendant.firmware import frame, proto
 

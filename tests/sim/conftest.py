@@ -6,6 +6,7 @@ import textwrap
 import time
 
 import pytest
+
 from pendant.sim import Simulator
 
 

@@ -3,6 +3,7 @@
 import errno
 
 import serial
+
 from pendant.sim import bus
 
 

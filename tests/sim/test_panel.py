@@ -3,6 +3,7 @@
 import struct
 
 import pytest
+
 from pendant.sim.panel import (
     CASET,
     DISPOFF,

@@ -1,0 +1,109 @@
+"""The pipeline: photo -> the exact RGB565 pixels the panel receives."""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+
+from PIL import Image, ImageChops
+
+from .. import glass
+from . import color, dither, framing, load, mask
+from .errors import PhotoError
+from .options import RenderOptions
+
+SIZE = mask.SIZE
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """One frame: what the panel shows, and which pixels are the photo's.
+
+    rgb565: width*height*2 bytes, big-endian, row-major, background already in.
+    coverage: width*height bytes; 0 means the pixel is exactly the background.
+    """
+
+    width: int
+    height: int
+    rgb565: bytes
+    coverage: bytes
+    background: int
+    panel: str
+
+    def to_image(self) -> Image.Image:
+        """What a person sees on the panel's glass."""
+        return glass.preview(self.rgb565, self.panel)
+
+
+def render(source, options: RenderOptions | None = None) -> Rendered:
+    """Render a photo (path or PIL image) for the pendant; bad input raises PhotoError."""
+    opts = options if options is not None else RenderOptions()
+    if not isinstance(opts, RenderOptions):
+        raise PhotoError("bad option: options must be a RenderOptions")
+    name = load.source_name(source)
+    try:
+        with warnings.catch_warnings():
+            # Size limits are enforced by load (as PhotoError); Pillow's
+            # warnings about big-but-allowed images must not reach the user.
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            return _render(source, opts)
+    except PhotoError:
+        raise
+    except MemoryError:
+        raise PhotoError("%s: too large to convert in memory" % name) from None
+    except Exception as exc:  # noqa: BLE001 - the contract: one error type, one line
+        detail = (str(exc).strip() or type(exc).__name__).splitlines()[0]
+        raise PhotoError("%s: cannot convert (%s)" % (name, detail)) from None
+
+
+def _render(source, opts: RenderOptions) -> Rendered:
+    background = dither.rgb565_to_rgb888(opts.background)
+    shape = mask.shape(
+        opts.panel, opts.mask, opts.heart_scale, opts.heart_y, opts.outline is not None
+    )
+    bx0, by0, bx1, by1 = shape.box
+    target = (bx1 - bx0, by1 - by0)
+
+    opened = load.open_photo(source, opts.frame)
+    try:
+        width, height = opened.oriented_size(opts.rotate)
+        centre = opts.focus or (0.5, 0.5)
+        full_box = framing.crop_box(width, height, target, centre, opts.zoom)
+        # Decode only as much resolution as the crop needs (JPEG draft mode).
+        scale = min(1.0, color.HEADROOM * target[0] / (full_box[2] - full_box[0]))
+        photo = load.decode(opened, scale, opts.rotate, background)
+    finally:
+        opened.close()
+
+    fx, fy = photo.size[0] / width, photo.size[1] / height
+    if opts.focus is None:
+        full_box = framing.crop_box(
+            width, height, target, framing.auto_focus(photo), opts.zoom
+        )
+    box = framing.scale_box(full_box, fx, fy)
+    resized = color.resize_linear(photo, box, target, opts.panel, background)
+
+    canvas = Image.new("RGB", (SIZE, SIZE), background)
+    layer = canvas.copy()
+    layer.paste(resized, (bx0, by0))
+    canvas = Image.composite(layer, canvas, shape.coverage)
+    coverage = shape.coverage
+    if shape.outline is not None and opts.outline is not None:
+        ring = Image.new("RGB", (SIZE, SIZE), dither.rgb565_to_rgb888(opts.outline))
+        canvas = Image.composite(ring, canvas, shape.outline)
+        coverage = ImageChops.lighter(coverage, shape.outline)
+
+    red, green, blue = dither.quantize(canvas, opts.dither)
+    # Dithering may nudge background pixels next to the edge; outside the mask
+    # the pixels must be the background exactly (the frame does not store them).
+    outside = coverage.point([255] + [0] * 255)
+    for band, level in zip((red, green, blue), dither.rgb565_levels(opts.background), strict=True):
+        band.paste(level, mask=outside)
+    return Rendered(
+        width=SIZE,
+        height=SIZE,
+        rgb565=dither.pack(red, green, blue),
+        coverage=coverage.tobytes(),
+        background=opts.background,
+        panel=opts.panel,
+    )

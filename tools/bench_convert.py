@@ -1,0 +1,124 @@
+#!/usr/bin/env python3
+"""Benchmark: naive Pillow conversion vs pendant.photo.render on a 12 MP JPEG.
+
+Both run side by side in the same process, alternating, over several
+repetitions (this machine is shared and noisy: only the ratio means much).
+Then N photos go through render() on a process pool using every core.
+
+    .venv/bin/python tools/bench_convert.py [--reps 7] [--batch 100] [--photo PATH]
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import os
+import platform
+import statistics
+import tempfile
+import time
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+from PIL import Image
+
+from pendant.photo import RenderOptions, render
+
+SAMPLE = Path(__file__).resolve().parent.parent / "host" / "pendant" / "photos" / "astronaut.jpg"
+SHARED_SAMPLE = Path("/work/shared/photos/astronaut.jpg")
+MEGAPIXELS_12 = (4032, 3024)  # a 12 MP phone camera's frame
+
+
+def make_big_jpeg(source: Path, folder: Path, grain: float) -> Path:
+    """Upscale a sample to 4032x3024 (cover-crop) and save it like a phone would.
+
+    An upscaled picture is smoother than a real photo, and JPEG decoding time
+    grows with the detail in the file (entropy decoding cannot be scaled
+    down), so `grain` blends in sensor-like noise: at 0.12 the file weighs
+    what a 12 MP phone JPEG weighs (2-4 MB).
+    """
+    with Image.open(source) as im:
+        im = im.convert("RGB")
+        w, h = MEGAPIXELS_12
+        scale = max(w / im.width, h / im.height)
+        big = im.resize((round(im.width * scale), round(im.height * scale)), Image.BICUBIC)
+        left, top = (big.width - w) // 2, (big.height - h) // 2
+        big = big.crop((left, top, left + w, top + h))
+        if grain:
+            noise = Image.effect_noise((w, h), 24).convert("RGB")
+            big = Image.blend(big, noise, grain)
+    out = folder / ("big-12mp-grain%g.jpg" % grain)
+    big.save(out, quality=92)  # 4:2:0 chroma, as phone cameras save
+    return out
+
+
+def naive(path: Path) -> bytes:
+    """What display-driver converter scripts do: decode everything, resize, done."""
+    with Image.open(path) as im:
+        return im.convert("RGB").resize((240, 240)).tobytes()
+
+
+def ours(path: Path) -> bytes:
+    return render(path, RenderOptions()).rgb565
+
+
+def _timed(fn, path: Path) -> float:
+    start = time.perf_counter()
+    fn(path)
+    return time.perf_counter() - start
+
+
+def cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--reps", type=int, default=7)
+    parser.add_argument("--batch", type=int, default=100, help="photos for the pool run")
+    parser.add_argument("--photo", type=Path, help="sample photo to upscale")
+    args = parser.parse_args()
+    sample = args.photo or (SAMPLE if SAMPLE.exists() else SHARED_SAMPLE)
+
+    print("date: %s" % datetime.datetime.now().isoformat(timespec="seconds"))
+    print("cpu: %s, nproc %d, python %s, Pillow %s"
+          % (cpu_model(), os.cpu_count() or 1, platform.python_version(), Image.__version__))
+    with tempfile.TemporaryDirectory() as tmp:
+        for grain in (0.0, 0.12):
+            big = make_big_jpeg(sample, Path(tmp), grain)
+            print("\ninput: %s upscaled to %dx%d JPEG, grain %g, %.1f MB"
+                  % (sample.name, *MEGAPIXELS_12, grain, big.stat().st_size / 1e6))
+            compare(big, args.reps)
+        pool_run(big, args.batch)
+
+
+def compare(big: Path, reps: int) -> None:
+    ours(big)  # warm caches (mask, lookup tables) as a long-running tool would
+    naive_t, ours_t = [], []
+    for _ in range(reps):
+        naive_t.append(_timed(naive, big))
+        ours_t.append(_timed(ours, big))
+    n, o = statistics.median(naive_t), statistics.median(ours_t)
+    print("  naive (open, convert RGB, full decode, resize 240x240): median %6.1f ms" % (n * 1e3))
+    print("  render() (draft decode, linear-light resize, heart, dither): median %6.1f ms"
+          % (o * 1e3))
+    print("  speed-up: %.1fx (median of %d alternating runs)" % (n / o, reps))
+
+
+def pool_run(big: Path, batch: int) -> None:
+    workers = os.cpu_count() or 1
+    start = time.perf_counter()
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        list(pool.map(ours, [big] * batch, chunksize=4))
+    took = time.perf_counter() - start
+    print("\npool: %d x 12 MP photos (%s) on %d processes in %.2f s (%.1f photos/s, incl. start)"
+          % (batch, big.name, workers, took, batch / took))
+
+if __name__ == "__main__":
+    main()
