@@ -14,8 +14,9 @@ import argparse
 import os
 import sys
 
-from pendant.firmware import boards
 from PIL import Image, ImageDraw, ImageFont
+
+from pendant.firmware import boards
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DEFAULT_OUT = os.path.join(ROOT, "hardware", "wiring")
