@@ -2,6 +2,10 @@
 #
 # Everything the draw path touches is allocated once here, so showing a photo
 # allocates nothing per frame and never holds more than one strip in RAM.
+#
+# FrameReader turns an open frame file into full panel rows (background plus
+# the stored span); Painter sends rows to the display a strip at a time.
+# Transitions use two readers side by side.
 import sys
 
 import frame
@@ -35,23 +39,20 @@ else:
 STRIP_ROWS = 8  # 8 rows of 240 px = 3,840 bytes per SPI burst
 
 
-class Painter:
-    def __init__(self, display, strip_rows=STRIP_ROWS):
-        w = display.width
-        h = display.height
-        self.display = display
-        self.width = w
-        self.height = h
-        self.row_bytes = w * 2
-        self.strip_rows = strip_rows
-        self.strip = bytearray(self.row_bytes * strip_rows)
-        tail = h % strip_rows
-        self._tail = memoryview(self.strip)[: tail * self.row_bytes] if tail else None
+class FrameReader:
+    """Rows of one frame file, decoded into caller's buffers without allocating."""
+
+    def __init__(self, width, height):
+        self.width = width
+        self.height = height
+        self.row_bytes = width * 2
         self.scratch = bytearray(self.row_bytes)
         self.bgrow = bytearray(self.row_bytes)
-        self.spans = bytearray(h * frame.SPAN_SIZE)
+        self.spans = bytearray(height * frame.SPAN_SIZE)
         self.header = bytearray(frame.HEADER_SIZE)
         self._bg = -1
+        self.f = None
+        self.y = 0
 
     def _set_background(self, color):
         if color != self._bg:
@@ -64,7 +65,7 @@ class Painter:
             self._bg = color
 
     def open(self, f):
-        """Read and check a frame's header and span table from an open file.
+        """Check a frame's header and span table; rows follow with row_into().
 
         Raises frame.FrameError for a file this panel cannot show.
         """
@@ -77,45 +78,69 @@ class Painter:
         if f.readinto(self.spans) != len(self.spans):
             raise frame.FrameError("short span table")
         self._set_background(hdr[3])
+        self.f = f
+        self.y = 0
         return hdr
 
-    def paint(self, f):
-        """Stream the pixels after open(): allocation-free."""
-        d = self.display
+    def row_into(self, dst, off):
+        """Write the next row's RGB565 bytes into dst[off:off + row_bytes]."""
+        spans = self.spans
+        i = self.y * 4
         w = self.width
+        x0 = spans[i] | (spans[i + 1] << 8)
+        x1 = spans[i + 2] | (spans[i + 3] << 8)
+        if x0:
+            copy(dst, off, self.bgrow, 0, x0 * 2)
+        k = (x1 - x0) * 2
+        if k:
+            if _readinto(self.f, self.scratch, k) != k:
+                raise frame.FrameError("truncated pixel data")
+            copy(dst, off + x0 * 2, self.scratch, 0, k)
+        if x1 < w:
+            copy(dst, off + x1 * 2, self.bgrow, 0, (w - x1) * 2)
+        self.y += 1
+
+
+class Painter:
+    def __init__(self, display, strip_rows=STRIP_ROWS):
+        w = display.width
+        h = display.height
+        self.display = display
+        self.width = w
+        self.height = h
+        self.row_bytes = w * 2
+        self.strip_rows = strip_rows
+        self.strip = bytearray(self.row_bytes * strip_rows)
+        tail = h % strip_rows
+        self._tail = memoryview(self.strip)[: tail * self.row_bytes] if tail else None
+        self.reader = FrameReader(w, h)
+
+    def open(self, f):
+        return self.reader.open(f)
+
+    def paint(self, f=None):
+        """Stream the pixels of the frame opened with open(): allocation-free."""
+        d = self.display
         h = self.height
         rb = self.row_bytes
         strip = self.strip
-        scratch = self.scratch
-        bgrow = self.bgrow
-        spans = self.spans
         rows = self.strip_rows
-        d.window(0, 0, w - 1, h - 1)
-        y = 0
-        while y < h:
-            n = rows if h - y >= rows else h - y
-            o = 0
-            i = y * 4
-            for _ in range(n):
-                x0 = spans[i] | (spans[i + 1] << 8)
-                x1 = spans[i + 2] | (spans[i + 3] << 8)
-                if x0:
-                    copy(strip, o, bgrow, 0, x0 * 2)
-                k = (x1 - x0) * 2
-                if k:
-                    if _readinto(f, scratch, k) != k:
-                        d.end()
-                        raise frame.FrameError("truncated pixel data")
-                    copy(strip, o + x0 * 2, scratch, 0, k)
-                if x1 < w:
-                    copy(strip, o + x1 * 2, bgrow, 0, (w - x1) * 2)
-                o += rb
-                i += 4
-            d.pixels(strip if n == rows else self._tail)
-            y += n
-        d.end()
+        reader = self.reader
+        d.window(0, 0, self.width - 1, h - 1)
+        try:
+            y = 0
+            while y < h:
+                n = rows if h - y >= rows else h - y
+                o = 0
+                for _ in range(n):
+                    reader.row_into(strip, o)
+                    o += rb
+                d.pixels(strip if n == rows else self._tail)
+                y += n
+        finally:
+            d.end()
 
     def show(self, path):
         with open(path, "rb") as f:
             self.open(f)
-            self.paint(f)
+            self.paint()
