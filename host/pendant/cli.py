@@ -154,8 +154,19 @@ def convert(photo, output, **kw):
 
 # -- talking to a pendant --------------------------------------------------------
 
+def complete_ports(ctx, param, incomplete):
+    """Shell completion for --port: serial ports present now, pendants first."""
+    from click.shell_completion import CompletionItem
+
+    items = []
+    for path, help_text in link_mod.candidate_ports():
+        if path.startswith(incomplete):
+            items.append(CompletionItem(path, help=help_text))
+    return items
+
+
 port_option = click.option(
-    "-p", "--port", envvar=link_mod.PORT_ENV, default=None,
+    "-p", "--port", envvar=link_mod.PORT_ENV, default=None, shell_complete=complete_ports,
     help="Serial port of the pendant (default: $PENDANT_PORT, then USB auto-detect).",
 )
 

@@ -68,6 +68,13 @@ def find_port(port: str | None = None) -> str:
     )
 
 
+def candidate_ports() -> list[tuple[str, str]]:
+    """(path, description) of serial ports present now, MicroPython RP2040s first."""
+    ports = sorted(list_ports.comports(),
+                   key=lambda i: ((i.vid, i.pid) != RP2040_MICROPYTHON, i.device))
+    return [(i.device, i.description or "") for i in ports]
+
+
 def _open_serial(port: str) -> serial.Serial:
     try:
         return serial.Serial(port, baudrate=115200, timeout=0.2, write_timeout=10, exclusive=True)
