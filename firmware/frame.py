@@ -21,7 +21,10 @@
 #   span table, height rows of (u16 x0, u16 x1): the row's stored pixels are
 #     x0 <= x < x1; x0 == x1 means the row is all background
 #   pixel data: the stored pixels row by row, RGB565 high byte first (as the
-#     panel takes them), in the layout the encoding names
+#     panel takes them), in the layout the encoding names:
+#     ENC_SPANS (0): each row's span as plain RGB565;
+#     ENC_PRED (1): predicted and Rice-coded rows, lossless or near-lossless,
+#       defined in predcodec.py (about half the bytes of ENC_SPANS lossless)
 #
 # Pixels outside the heart are one constant colour, so only the heart's span
 # on each row is stored: fewer bytes to store, upload and read back.
@@ -43,7 +46,9 @@ HEADER_FMT = "<4sBBHHHHIII"  # bytes 0..25; then u16 reserved, u32 header CRC
 SPAN_SIZE = const(4)
 
 ENC_SPANS = const(0)  # span pixels stored as plain RGB565
-ENCODINGS = (ENC_SPANS,)
+ENC_PRED = const(1)  # span pixels predicted + Rice-coded per row (predcodec.py)
+ENCODINGS = (ENC_SPANS, ENC_PRED)
+ROW_LEN_SIZE = const(2)  # ENC_PRED: u16 byte count before each non-empty row
 
 MAX_SIDE = const(480)
 
@@ -69,6 +74,8 @@ def pack(width, height, background, spans, pixels, encoding=ENC_SPANS):
         count += x1 - x0
     if encoding == ENC_SPANS and len(pixels) != count * 2:
         raise FrameError("pixel data does not match spans")
+    if encoding not in ENCODINGS:
+        raise FrameError("unknown encoding %d" % encoding)
     body_crc = crc32(pixels, crc32(table))
     head = struct.pack(
         HEADER_FMT, MAGIC, VERSION, encoding, width, height, background, 0,

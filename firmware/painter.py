@@ -6,9 +6,21 @@
 # FrameReader turns an open frame file into full panel rows (background plus
 # the stored span); Painter sends rows to the display a strip at a time.
 # Transitions use two readers side by side.
+#
+# Encodings: ENC_SPANS rows are copied from the file; ENC_PRED rows are
+# decoded by predcodec (viper machine code when the emitter exists) from a
+# row-sized read buffer, predicting from the row above, which the reader
+# keeps in one of its two row buffers.
 import sys
+from array import array
 
 import frame
+import predcodec
+
+try:
+    from predcodec_viper import decode_row
+except (ImportError, SyntaxError, ValueError):  # no native emitter here
+    decode_row = predcodec.decode_row
 
 try:
     from fastcopy import copy
@@ -50,6 +62,13 @@ class FrameReader:
         self.bgrow = bytearray(self.row_bytes)
         self.spans = bytearray(height * frame.SPAN_SIZE)
         self.header = bytearray(frame.HEADER_SIZE)
+        # ENC_PRED: the row being decoded and the row above it (swapped each
+        # row), the codec's state, and small reads (row length, parameters).
+        self._cur = bytearray(self.row_bytes)
+        self._prev = bytearray(self.row_bytes)
+        self._st = array("H", bytes(2 * predcodec.ST_SIZE))
+        self._small = bytearray(predcodec.PARAMS_SIZE)
+        self._enc = frame.ENC_SPANS
         self._bg = -1
         self.f = None
         self.y = 0
@@ -78,6 +97,16 @@ class FrameReader:
         if f.readinto(self.spans) != len(self.spans):
             raise frame.FrameError("short span table")
         self._set_background(hdr[3])
+        self._enc = hdr[0]
+        if self._enc == frame.ENC_PRED:
+            p = self._small
+            if f.readinto(p) != predcodec.PARAMS_SIZE:
+                raise frame.FrameError("short codec parameters")
+            nmax = predcodec.MAX_NEAR
+            if p[0] > nmax or p[1] > nmax or p[2] > nmax or p[3]:
+                raise frame.FrameError("bad codec parameters")
+            predcodec.reset_state(self._st, p[0], p[1], p[2], hdr[3])
+            copy(self._prev, 0, self.bgrow, 0, self.row_bytes)  # row -1: background
         self.f = f
         self.y = 0
         return hdr
@@ -89,6 +118,12 @@ class FrameReader:
         w = self.width
         x0 = spans[i] | (spans[i + 1] << 8)
         x1 = spans[i + 2] | (spans[i + 3] << 8)
+        if x0 > x1 or x1 > w:
+            raise frame.FrameError("bad span on row %d" % self.y)
+        if self._enc == frame.ENC_PRED:
+            self._pred_row(dst, off, x0, x1)
+            self.y += 1
+            return
         if x0:
             copy(dst, off, self.bgrow, 0, x0 * 2)
         k = (x1 - x0) * 2
@@ -99,6 +134,36 @@ class FrameReader:
         if x1 < w:
             copy(dst, off + x1 * 2, self.bgrow, 0, (w - x1) * 2)
         self.y += 1
+
+    def _pred_row(self, dst, off, x0, x1):
+        cur = self._cur
+        w = self.width
+        if x0:
+            copy(cur, 0, self.bgrow, 0, x0 * 2)
+        if x1 < w:
+            copy(cur, x1 * 2, self.bgrow, 0, (w - x1) * 2)
+        raw = (x1 - x0) * 2
+        if raw:
+            small = self._small
+            if _readinto(self.f, small, frame.ROW_LEN_SIZE) != frame.ROW_LEN_SIZE:
+                raise frame.FrameError("truncated pixel data")
+            n = small[0] | (small[1] << 8)
+            if n > raw:
+                raise frame.FrameError("bad row length on row %d" % self.y)
+            if _readinto(self.f, self.scratch, n) != n:
+                raise frame.FrameError("truncated pixel data")
+            if n == raw:  # stored plain
+                copy(cur, x0 * 2, self.scratch, 0, n)
+            else:
+                st = self._st
+                st[predcodec.ST_X0] = x0
+                st[predcodec.ST_X1] = x1
+                st[predcodec.ST_LEN] = n
+                if decode_row(self.scratch, cur, self._prev, st):
+                    raise frame.FrameError("corrupt pixel data on row %d" % self.y)
+        copy(dst, off, cur, 0, self.row_bytes)
+        self._cur = self._prev
+        self._prev = cur
 
 
 class Painter:
