@@ -8,15 +8,18 @@ import binascii
 import hashlib
 import json
 import struct
+import time
 
 import frame
 import micropython
 import proto
+from micropython import const
 
-IDLE_MS = 10_000  # a session with no packet for this long ends
-BYTE_MS = 1_000  # a started packet must keep coming within this
+IDLE_MS = const(10_000)  # a session with no good packet for this long ends
+BYTE_MS = const(1_000)  # a started packet must keep coming within this
+READ_PIECE = proto.PIECE  # see proto.PIECE: why reads come in pieces
 MAX_FRAME = 240 * 240 * 2 + frame.HEADER_SIZE + 240 * frame.SPAN_SIZE
-CTRL_C = 0x03
+CTRL_C = const(0x03)
 
 
 class Session:
@@ -112,26 +115,42 @@ class Link:
 
     # -- packets -------------------------------------------------------------
 
-    def _read(self, buf, n, timeout):
-        if not self.port.wait(timeout):
-            return False
-        return self.port.readinto(buf, n) == n
+    def _read(self, buf, n, timeout, pos=0):
+        """Fill buf[:n] with bytes pos.. of a packet; False if the link goes
+        quiet for `timeout` ms first. Each readinto() ends at a multiple of
+        READ_PIECE from the packet's start (see proto.PIECE)."""
+        port = self.port
+        if pos % READ_PIECE + n <= READ_PIECE:  # one piece: no memoryview to allocate
+            return port.wait(timeout) and port.readinto(buf, n) == n
+        view = memoryview(buf)
+        got = 0
+        while got < n:
+            k = READ_PIECE - (pos + got) % READ_PIECE
+            if k > n - got:
+                k = n - got
+            if not port.wait(timeout) or port.readinto(view[got : got + k], k) != k:
+                return False
+            got += k
+        return True
 
     def recv(self, timeout):
-        """Next good packet as (type, seq, length), or None when the link is idle."""
+        """Next good packet as (type, seq, length), or None when no good
+        packet came for `timeout` ms (noise does not keep a session alive)."""
         one = self.one
         head = self.head
+        deadline = time.ticks_add(time.ticks_ms(), timeout)
         while True:
+            left = time.ticks_diff(deadline, time.ticks_ms())
             # Hunt for SYNC0 SYNC1; anything else is noise from a broken packet.
-            if not self._read(one, 1, timeout):
+            if left <= 0 or not self._read(one, 1, left):
                 return None
             if one[0] != proto.SYNC0:
                 continue
             if not self._read(one, 1, BYTE_MS):
-                return None
+                continue
             if one[0] != proto.SYNC1:
                 continue
-            if not self._read(self.crc, 4, BYTE_MS):
+            if not self._read(self.crc, 4, BYTE_MS, 2):
                 continue
             head[2:6] = self.crc
             kind = head[2]
@@ -140,9 +159,11 @@ class Link:
             if n > proto.MAX_PAYLOAD:
                 self.error(seq, proto.E_BAD_PACKET, "packet too long")
                 continue
-            if n and not self._read(self.payload, n, BYTE_MS):
+            if n and not self._read(self.payload, n, BYTE_MS, proto.HEAD_SIZE):
+                self.error(seq, proto.E_BAD_PACKET, "packet cut short")
                 continue
-            if not self._read(self.crc, 4, BYTE_MS):
+            if not self._read(self.crc, 4, BYTE_MS, proto.HEAD_SIZE + n):
+                self.error(seq, proto.E_BAD_PACKET, "packet cut short")
                 continue
             if not proto.check(head, memoryview(self.payload)[:n], self.crc):
                 self.error(seq, proto.E_BAD_PACKET, "bad CRC")
@@ -215,7 +236,8 @@ class Link:
             self.error(seq, proto.E_BAD_ARG, "photo size %d out of range" % size)
             return
         if len(store) >= store.max_photos:
-            self.error(seq, proto.E_STORE_FULL, "the pendant holds its maximum of photos")
+            self.error(seq, proto.E_STORE_FULL,
+                       "the pendant holds its maximum of %d photos" % store.max_photos)
             return
         store.clean_parts(keep=photo_id)
         offset = store.part_size(photo_id)
@@ -241,8 +263,16 @@ class Link:
         if offset != up.offset or up.offset + n > up.size:
             self.error(seq, proto.E_BAD_DATA, "", {"offset": up.offset})
             return
-        up.file.write(payload[4:])
-        up.file.flush()  # ACK promises the bytes survive a reset
+        try:
+            up.file.write(payload[4:])
+            up.file.flush()  # ACK promises the bytes survive a reset
+        except OSError as e:
+            # Flash full or failing: give the space back rather than keep a
+            # .part that can never complete.
+            self.end_upload()
+            self.store.drop_part(up.id)
+            self.error(seq, proto.E_NO_SPACE, "cannot write the photo (%s)" % e)
+            return
         up.offset += n
         self.reply(proto.ACK, seq, struct.pack("<I", up.offset))
 
@@ -305,9 +335,14 @@ class Link:
             ids = json.loads(bytes(payload))
         except ValueError:
             ids = None
-        if not isinstance(ids, list) or not all(proto.valid_id(i) for i in ids):
+        if not isinstance(ids, list) or not all(
+                isinstance(i, str) and proto.valid_id(i) for i in ids):
             self.error(seq, proto.E_BAD_ARG, "order must be a list of photo ids")
             return
+        for i in range(len(ids)):
+            if ids[i] in ids[i + 1 :]:  # a photo twice would show twice per round
+                self.error(seq, proto.E_BAD_ARG, "photo %s is listed twice" % ids[i])
+                return
         try:
             self.store.reorder(ids)
         except KeyError as e:

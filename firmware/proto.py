@@ -36,6 +36,16 @@ CRC_SIZE = const(4)
 MAX_PAYLOAD = const(4100)  # a 4 KiB data chunk plus its offset
 CHUNK = const(4096)  # data bytes per DATA packet
 WINDOW = const(4)  # DATA packets the host may have unacknowledged
+# Reading the USB stdin blocks until the read is full, so the pendant reads a
+# packet in pieces that end at multiples of PIECE bytes from its SYNC0, each
+# after a poll with a timeout. A host writes each packet in one write(), which
+# USB carries in 64-byte packets from its start: a cable pulled mid-packet
+# then leaves the pendant between pieces, where it times out, never stuck in
+# a read. Anything else that stops mid-piece is ended by the next host, which
+# sends FILLER_LEN zero bytes (no SYNC0, no Ctrl-C; enough to complete the
+# longest packet) before it reopens after trouble.
+PIECE = const(64)
+FILLER_LEN = const(HEAD_SIZE + MAX_PAYLOAD + CRC_SIZE)
 
 # Requests (host -> pendant).
 HELLO = const(0x01)  # payload: u8 host protocol version -> OK {info}

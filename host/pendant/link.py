@@ -24,6 +24,7 @@ from pendant.firmware import proto
 RP2040_MICROPYTHON = (0x2E8A, 0x0005)
 PORT_ENV = "PENDANT_PORT"
 MAX_RETRIES = 5
+FILLER = bytes(proto.FILLER_LEN)  # completes a packet the pendant still waits for
 
 
 class LinkError(Exception):
@@ -44,6 +45,10 @@ class Disconnected(LinkError):
 
 class TooOld(LinkError):
     pass
+
+
+class Timeout(LinkError, TimeoutError):
+    """No reply in time: a LinkError for the CLI, a TimeoutError for retries."""
 
 
 class DeviceError(LinkError):
@@ -101,13 +106,19 @@ class Photo:
 class Client:
     """A session with a pendant: `with Client(port) as c: c.put(frame)`."""
 
-    def __init__(self, port: str, timeout: float = 3.0):
+    def __init__(self, port: str, timeout: float = 3.0,
+                 wrap: Callable[[serial.Serial], serial.Serial] | None = None):
         self.port = port
         self.timeout = timeout
+        # wrap(ser) -> an object with pyserial's read/write/close: lets tests put a
+        # fault-injecting transport between the client and the port.
+        self.wrap = wrap
         self.ser: serial.Serial | None = None
         self.seq = 0
         self.info: dict = {}
         self.sent_bytes = 0  # everything written to the wire, for efficiency figures
+        self.noise = bytearray()  # recent bytes that were not packets (REPL text?)
+        self.resumed_at = 0  # where the last put() started on the pendant
 
     # -- session -------------------------------------------------------------
 
@@ -119,29 +130,45 @@ class Client:
         self.close()
 
     def open(self) -> dict:
-        self.ser = _open_serial(self.port)
-        self.ser.reset_input_buffer()
-        last: Exception | None = None
-        for _ in range(3):
-            # A packet cut off by an earlier broken session may still be
-            # swallowing bytes on the pendant; OPEN + HELLO again gets past it.
+        ser = _open_serial(self.port)
+        ser.reset_input_buffer()
+        self.ser = self.wrap(ser) if self.wrap else ser
+        self.noise.clear()
+        old = False
+        for attempt in range(4):
+            # A packet cut off by an earlier broken session may still hold the
+            # pendant in a read: from the second try on, FILLER completes it
+            # (not on the first: it costs a real pendant ~0.1 s to skip).
+            if attempt:
+                self._write(FILLER)
             self._write(proto.OPEN)
             try:
                 _, payload = self.request(proto.HELLO, bytes((proto.VERSION,)), timeout=1.5)
                 self.info = json.loads(payload)
                 break
-            except (TimeoutError, DeviceError) as e:
-                last = e
+            except TimeoutError:
+                pass
+            except DeviceError as e:
+                if e.code == proto.E_UNKNOWN:
+                    old = True  # something answers packets but not our HELLO
+            except ValueError:
+                old = True  # a HELLO reply that is not JSON
         else:
             self._close_port()
-            raise NotFound(
-                f"no answer from a pendant on {self.port}"
-                + (": is the firmware installed? (`pendant install`)" if last else "")
-            )
-        if self.info.get("proto", 0) < proto.VERSION:
+            install = f"`pendant install --port {self.port}`"
+            if old:
+                raise TooOld(f"the pendant on {self.port} runs firmware too old for this "
+                             f"pendant tool {__version__}: update it with {install}")
+            if b">>>" in self.noise or b"MicroPython" in self.noise:
+                raise NotFound(f"{self.port} is a MicroPython board at its REPL, not running "
+                               f"the pendant firmware: install it with {install}")
+            raise NotFound(f"no answer from a pendant on {self.port}: is the pendant "
+                           f"firmware installed? ({install})")
+        if not isinstance(self.info, dict) or self.info.get("proto", 0) < proto.VERSION:
+            fw = self.info.get("fw", "?") if isinstance(self.info, dict) else "?"
             self.close()
             raise TooOld(
-                f"the pendant runs firmware {self.info.get('fw', '?')}, too old for this "
+                f"the pendant runs firmware {fw}, too old for this "
                 f"pendant tool {__version__}: update it with `pendant install --port {self.port}`"
             )
         return self.info
@@ -179,7 +206,7 @@ class Client:
         out = bytearray()
         while len(out) < n:
             if time.monotonic() > deadline:
-                raise TimeoutError
+                raise Timeout(f"the pendant on {self.port} did not answer")
             try:
                 chunk = self.ser.read(n - len(out))
             except (serial.SerialException, OSError) as e:
@@ -197,7 +224,9 @@ class Client:
         """Next packet with a good CRC: (type, seq, payload). Skips noise."""
         deadline = time.monotonic() + timeout
         while True:
-            if self._read(1, deadline)[0] != proto.SYNC0:
+            b = self._read(1, deadline)
+            if b[0] != proto.SYNC0:
+                self._noise(b)
                 continue
             if self._read(1, deadline)[0] != proto.SYNC1:
                 continue
@@ -209,6 +238,10 @@ class Client:
             if proto.check(head, payload, self._read(4, deadline)):
                 return head[2], head[3], payload
 
+    def _noise(self, b: bytes) -> None:
+        self.noise += b
+        del self.noise[:-256]
+
     def request(self, kind: int, payload: bytes = b"", timeout: float | None = None):
         """Send one request and wait for its reply; ERR becomes DeviceError."""
         seq = self.send(kind, payload)
@@ -216,7 +249,7 @@ class Client:
         while True:
             left = deadline - time.monotonic()
             if left <= 0:
-                raise TimeoutError
+                raise Timeout(f"the pendant on {self.port} did not answer")
             rkind, rseq, rpayload = self.recv(left)
             if rseq != seq:
                 continue  # a late reply to an earlier request
@@ -272,6 +305,7 @@ class Client:
             self.remove(photo_id)
             reply = self._retry(lambda: self._json(proto.PUT, put))
         offset = reply["offset"]
+        self.resumed_at = offset  # > 0: an earlier upload's .part was kept
         if progress:
             progress(offset)
         self._stream(data, offset, progress)
@@ -285,7 +319,12 @@ class Client:
             except TimeoutError:
                 if attempt == MAX_RETRIES - 1:
                     raise Disconnected(f"the pendant on {self.port} stopped answering") from None
-                self._write(proto.OPEN)  # harmless in a session, reopens one that timed out
+                self._reopen()
+
+    def _reopen(self) -> None:
+        """After silence: complete any read the pendant is stuck in, then OPEN
+        (harmless inside a session, reopens one that timed out)."""
+        self._write(FILLER + proto.OPEN)
 
     def _stream(self, data: bytes, offset: int, progress) -> None:
         """Send DATA packets with up to WINDOW unacknowledged (go-back-N)."""
@@ -321,7 +360,7 @@ class Client:
                 if err.code not in (proto.E_BAD_DATA, proto.E_BAD_PACKET):
                     raise err
             if kind is None:
-                self._write(proto.OPEN)  # the session may have timed out
+                self._reopen()  # the session may have timed out
             # Go back: forget everything in flight, resend from the pendant's offset.
             live.clear()
             resume = self._retry(lambda: self._json(proto.PUT, self._last_put(data)))

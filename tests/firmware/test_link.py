@@ -86,6 +86,12 @@ def replies(out):
     return found
 
 
+@pytest.fixture(autouse=True)
+def _ticks(clock):
+    """link.py times sessions with time.ticks_ms(): a virtual clock on CPython."""
+    return clock
+
+
 @pytest.fixture
 def rig(tmp_path):
     store = Store(str(tmp_path / "photos"))
