@@ -22,10 +22,9 @@ from pathlib import Path
 
 from PIL import Image
 
-from pendant.photo import RenderOptions, render
+from pendant.photo import RenderOptions, framing, render
 
-SAMPLE = Path(__file__).resolve().parent.parent / "host" / "pendant" / "photos" / "astronaut.jpg"
-SHARED_SAMPLE = Path("/work/shared/photos/astronaut.jpg")
+SAMPLE = Path(__file__).resolve().parent.parent / "host" / "pendant" / "samples" / "astronaut.jpg"
 MEGAPIXELS_12 = (4032, 3024)  # a 12 MP phone camera's frame
 
 
@@ -59,7 +58,12 @@ def naive(path: Path) -> bytes:
 
 
 def ours(path: Path) -> bytes:
+    """The default: faces found when the `faces` extra (OpenCV) is installed."""
     return render(path, RenderOptions()).rgb565
+
+
+def ours_no_faces(path: Path) -> bytes:
+    return render(path, RenderOptions(faces=False)).rgb565
 
 
 def _timed(fn, path: Path) -> float:
@@ -84,11 +88,12 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=100, help="photos for the pool run")
     parser.add_argument("--photo", type=Path, help="sample photo to upscale")
     args = parser.parse_args()
-    sample = args.photo or (SAMPLE if SAMPLE.exists() else SHARED_SAMPLE)
+    sample = args.photo or SAMPLE
 
     print("date: %s" % datetime.datetime.now().isoformat(timespec="seconds"))
-    print("cpu: %s, nproc %d, python %s, Pillow %s"
-          % (cpu_model(), os.cpu_count() or 1, platform.python_version(), Image.__version__))
+    print("cpu: %s, nproc %d, python %s, Pillow %s, faces extra: %s"
+          % (cpu_model(), os.cpu_count() or 1, platform.python_version(), Image.__version__,
+             "yes" if framing.faces_available() else "no"))
     with tempfile.TemporaryDirectory() as tmp:
         for grain in (0.0, 0.12):
             big = make_big_jpeg(sample, Path(tmp), grain)
@@ -98,17 +103,30 @@ def main() -> None:
         pool_run(big, args.batch)
 
 
+def draft_decode_only(path: Path) -> None:
+    """The floor: the JPEG decode at the DCT scale render() uses, nothing else."""
+    with Image.open(path) as im:
+        im.draft("RGB", (im.width // 8 + 1, im.height // 8 + 1))
+        im.load()
+
+
 def compare(big: Path, reps: int) -> None:
-    ours(big)  # warm caches (mask, lookup tables) as a long-running tool would
-    naive_t, ours_t = [], []
+    runs = [("naive (open, convert RGB, full decode, resize 240x240)", naive),
+            ("render(), faces=False (detail heuristic)", ours_no_faces)]
+    if framing.faces_available():
+        runs.append(("render(), default (faces via OpenCV)", ours))
+    runs.append(("floor: JPEG decode at 1/8 DCT scale only", draft_decode_only))
+    for _, fn in runs:
+        fn(big)  # warm caches (mask, lookup tables, cascade) as a long-running tool would
+    times: list[list[float]] = [[] for _ in runs]
     for _ in range(reps):
-        naive_t.append(_timed(naive, big))
-        ours_t.append(_timed(ours, big))
-    n, o = statistics.median(naive_t), statistics.median(ours_t)
-    print("  naive (open, convert RGB, full decode, resize 240x240): median %6.1f ms" % (n * 1e3))
-    print("  render() (draft decode, linear-light resize, heart, dither): median %6.1f ms"
-          % (o * 1e3))
-    print("  speed-up: %.1fx (median of %d alternating runs)" % (n / o, reps))
+        for i, (_, fn) in enumerate(runs):
+            times[i].append(_timed(fn, big))
+    medians = [statistics.median(t) for t in times]
+    for (label, _), m in zip(runs, medians, strict=True):
+        ratio = "" if m is medians[0] else "  %.1fx naive" % (medians[0] / m)
+        print("  %-58s median %6.1f ms%s" % (label, m * 1e3, ratio))
+    print("  (median of %d alternating runs)" % reps)
 
 
 def pool_run(big: Path, batch: int) -> None:
@@ -119,6 +137,7 @@ def pool_run(big: Path, batch: int) -> None:
     took = time.perf_counter() - start
     print("\npool: %d x 12 MP photos (%s) on %d processes in %.2f s (%.1f photos/s, incl. start)"
           % (batch, big.name, workers, took, batch / took))
+
 
 if __name__ == "__main__":
     main()

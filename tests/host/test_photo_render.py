@@ -282,6 +282,88 @@ def test_embedded_srgb_profile_changes_nothing(tmp_path):
     assert plain == tagged
 
 
+# Display P3 (what phones tag their photos with), adapted to the ICC's D50 white
+# (Bradford), as in Apple's "Display P3" profile; and sRGB's, for the check.
+P3_D50 = ((0.5151, 0.2920, 0.1571), (0.2412, 0.6922, 0.0666), (-0.0011, 0.0419, 0.7841))
+SRGB_D50 = ((0.4361, 0.3851, 0.1431), (0.2225, 0.7169, 0.0606), (0.0139, 0.0971, 0.7141))
+P3_GAMMA = 2.2  # the test profile's tone curve (a plain gamma: one 'curv' entry)
+
+
+def p3_profile() -> bytes:
+    """A minimal ICC v2 RGB display profile: P3 primaries, gamma 2.2, D50 white."""
+    import struct
+
+    def s15(v):
+        return struct.pack(">i", round(v * 65536))
+
+    def xyz(x, y, z):
+        return b"XYZ \0\0\0\0" + s15(x) + s15(y) + s15(z)
+
+    text = b"Display P3 (test)"
+    desc = (b"desc\0\0\0\0" + struct.pack(">I", len(text) + 1) + text + b"\0"
+            + b"\0" * 8 + b"\0\0\0" + b"\0" * 67)
+    curve = b"curv\0\0\0\0" + struct.pack(">IH", 1, round(P3_GAMMA * 256))
+    tags = [(b"desc", desc), (b"cprt", b"text\0\0\0\0public domain\0"),
+            (b"wtpt", xyz(0.9642, 1.0, 0.8249))]
+    for i, name in enumerate((b"rXYZ", b"gXYZ", b"bXYZ")):
+        tags.append((name, xyz(*(P3_D50[k][i] for k in range(3)))))
+    tags += [(b"rTRC", curve), (b"gTRC", curve), (b"bTRC", curve)]
+    offset = 128 + 4 + 12 * len(tags)
+    table, body = b"", b""
+    for name, data in tags:
+        table += name + struct.pack(">II", offset + len(body), len(data))
+        body += data + b"\0" * (-len(data) % 4)
+    size = offset + len(body)
+    header = (struct.pack(">I", size) + b"\0" * 4 + bytes((2, 0x10, 0, 0)) + b"mntrRGB XYZ "
+              + struct.pack(">6H", 2026, 1, 1, 0, 0, 0) + b"acsp" + b"\0" * 24
+              + struct.pack(">I", 0) + s15(0.9642) + s15(1.0) + s15(0.8249))
+    header += b"\0" * (128 - len(header))
+    return header + struct.pack(">I", len(tags)) + table + body
+
+
+def solve3(m, v):
+    """x with m x = v (Cramer's rule)."""
+    def det(a):
+        return (a[0][0] * (a[1][1] * a[2][2] - a[1][2] * a[2][1])
+                - a[0][1] * (a[1][0] * a[2][2] - a[1][2] * a[2][0])
+                + a[0][2] * (a[1][0] * a[2][1] - a[1][1] * a[2][0]))
+    d = det(m)
+    return [det([[v[r] if c == k else m[r][c] for c in range(3)] for r in range(3)]) / d
+            for k in range(3)]
+
+
+def p3_to_srgb(rgb):
+    """The sRGB 8-bit value of a P3 (gamma 2.2) 8-bit colour, by the matrices above."""
+    lin = [(v / 255) ** P3_GAMMA for v in rgb]
+    xyz = [sum(P3_D50[r][c] * lin[c] for c in range(3)) for r in range(3)]
+    out = []
+    for v in solve3(SRGB_D50, xyz):
+        v = min(max(v, 0.0), 1.0)
+        v = v * 12.92 if v <= 0.0031308 else 1.055 * v ** (1 / 2.4) - 0.055
+        out.append(round(v * 255))
+    return tuple(out)
+
+
+@pytest.mark.parametrize("fmt", ["png", "jpg"])
+def test_display_p3_profile_is_converted_to_srgb(tmp_path, fmt):
+    colour = (200, 120, 60)  # an orange inside both gamuts
+    icc = p3_profile()
+    assert ImageCms.getProfileDescription(ImageCms.ImageCmsProfile(io.BytesIO(icc))).strip() \
+        == "Display P3 (test)"
+    im = Image.new("RGB", (64, 64), colour)
+    kw = {"quality": 98, "subsampling": 0} if fmt == "jpg" else {}
+    plain = centre(render(save(im, tmp_path / ("plain." + fmt), **kw), FULL_SQUARE))
+    tagged = centre(render(save(im, tmp_path / ("p3." + fmt), icc_profile=icc, **kw),
+                           FULL_SQUARE))
+    expected = p3_to_srgb(colour)
+    # P3's primaries are more saturated than sRGB's: the same numbers mean a
+    # redder, less blue orange, so in sRGB red goes up and blue goes down.
+    assert expected[0] > colour[0] + 10 and expected[2] < colour[2] - 10
+    assert near(plain, colour, 6)
+    assert near(tagged, expected, 6), (tagged, expected)
+    assert tagged[0] > plain[0] + 8 and tagged[2] < plain[2] - 8
+
+
 def test_webp_and_tiff_and_bmp(tmp_path):
     for name, kw in (("p.webp", {"lossless": True}), ("p.tif", {}), ("p.bmp", {})):
         path = save(quadrants(), tmp_path / name, **kw)
@@ -289,7 +371,7 @@ def test_webp_and_tiff_and_bmp(tmp_path):
 
 
 def test_heif_if_available(tmp_path):
-    pillow_heif = pytest.importorskip("pillow_heif")
+    import pillow_heif  # the heif extra is part of dev: CI must have it
     pillow_heif.register_heif_opener()
     path = tmp_path / "p.heic"
     try:

@@ -26,6 +26,10 @@ class Shape:
     coverage: Image.Image  # "L", 0..255, the photo's share of each pixel
     outline: Image.Image | None  # "L", the outline ring's share, or None
     box: tuple[int, int, int, int]  # the photo fills this (x0, y0, x1, y1)
+    # Where the eye puts the shape's middle, in panel pixels: for the heart the
+    # centre of the largest circle inside it (below the cleft), not its box's
+    # centre. Framing puts the subject here.
+    centre: tuple[float, float] = (SIZE / 2, SIZE / 2)
 
 
 @functools.lru_cache(maxsize=1)
@@ -104,6 +108,7 @@ def shape(panel: str, mask: str, heart_scale: float, heart_y: float, outline: bo
     if mask == "full":
         full = Image.new("L", (SIZE, SIZE), 255)
         return Shape(full, _ring(_rect_points(), outline), (0, 0, SIZE, SIZE))
+    centre = (SIZE / 2, SIZE / 2)
     if mask == "circle":
         radius = SIZE / 2 - margin
         pts = [
@@ -113,9 +118,34 @@ def shape(panel: str, mask: str, heart_scale: float, heart_y: float, outline: bo
     else:
         scale, dy = heart_placement(panel, heart_scale, heart_y, margin)
         pts = [(SIZE / 2 + scale * x, SIZE / 2 + dy + scale * y) for x, y in heart_outline()]
+        centre = inscribed_centre(pts)
     coverage = _fill(pts)
     box = coverage.getbbox() or (0, 0, SIZE, SIZE)
-    return Shape(coverage, _ring(pts, outline), box)
+    return Shape(coverage, _ring(pts, outline), box, centre)
+
+
+def inscribed_centre(points) -> tuple[float, float]:
+    """Centre of the largest circle inside a left-right symmetric outline.
+
+    The centre lies on the axis of symmetry; search it coarse to fine for
+    the height whose distance to the nearest outline point is largest. For
+    the heart that is below the cleft, between the lobes and the tip: the
+    roomiest place, and where the eye finds the heart's middle.
+    """
+    xs = [p[0] for p in points]
+    ys = [p[1] for p in points]
+    axis = (min(xs) + max(xs)) / 2
+    coarse = points[::3]
+
+    def room(y: float) -> float:
+        return min((px - axis) ** 2 + (py - y) ** 2 for px, py in coarse)
+
+    lo, hi = min(ys), max(ys)
+    step = (hi - lo) / 48
+    best = max((lo + i * step for i in range(1, 48)), key=room)
+    fine = step / 16
+    best = max((best + i * fine for i in range(-16, 17)), key=room)
+    return (axis, best)
 
 
 def _rect_points():

@@ -21,10 +21,14 @@ class RenderOptions:
     heart_y: move the heart down (+) or up (-) by this fraction of the panel
         height from where it fits best; it shrinks if it would leave the glass.
     outline: RGB565 colour of a thin ring around the mask's edge, or None.
-    focus: (x, y) in 0..1 of the photo to keep in the middle of the mask, or
-        None to choose from the picture's detail.
+    focus: (x, y) in 0..1 of the photo to put at the mask's visual centre (for
+        the heart, the middle of its roundest part, below the cleft), or None to
+        find the subject (faces, else sharp detail) and keep it inside the mask.
     zoom: >= 1 crops tighter around the focus; < 1 shows more of the photo,
-        padding with the background colour where the photo ends.
+        padding with the background colour where the photo ends. Without a
+        focus, the default 1.0 lets auto-framing zoom between 0.8 and 2 (faces)
+        or 1 and 1.6 (detail) to keep the subject whole; any other value is kept.
+    faces: look for faces when framing (needs the `faces` extra, OpenCV).
     rotate: degrees counter-clockwise, applied after the EXIF orientation.
     dither: "fs" (Floyd-Steinberg error diffusion), "blue" (blue-noise
         threshold), "none" (round to nearest RGB565).
@@ -39,6 +43,7 @@ class RenderOptions:
     outline: int | None = None
     focus: tuple[float, float] | None = None
     zoom: float = 1.0
+    faces: bool = True
     rotate: float = 0
     dither: str = "fs"
     frame: int = 0

@@ -29,6 +29,10 @@ class Rendered:
     coverage: bytes
     background: int
     panel: str
+    # The part of the (upright, turned) photo shown, in its full-size pixels
+    # (x0, y0, x1, y1), mapped onto mask box `box` of the panel.
+    crop: tuple[float, float, float, float] | None = None
+    box: tuple[int, int, int, int] | None = None
 
     def to_image(self) -> Image.Image:
         """What a person sees on the panel's glass."""
@@ -56,6 +60,11 @@ def render(source, options: RenderOptions | None = None) -> Rendered:
         raise PhotoError("%s: cannot convert (%s)" % (name, detail)) from None
 
 
+def _scale(crop, target, headroom: float = color.HEADROOM) -> float:
+    """Fraction of the photo's resolution that leaves `headroom` source pixels per output pixel."""
+    return min(1.0, headroom * target[0] / (crop[2] - crop[0]))
+
+
 def _render(source, opts: RenderOptions) -> Rendered:
     background = dither.rgb565_to_rgb888(opts.background)
     shape = mask.shape(
@@ -63,23 +72,34 @@ def _render(source, opts: RenderOptions) -> Rendered:
     )
     bx0, by0, bx1, by1 = shape.box
     target = (bx1 - bx0, by1 - by0)
+    where = framing.Target(shape.box, shape.centre, shape.coverage.tobytes(), SIZE)
+    manual = opts.focus is not None
+    # The user's zoom is kept as given, except the default 1.0 without a
+    # focus point, which auto-framing may adjust (within limits).
+    auto_zoom = not manual and opts.zoom == 1.0
 
     opened = load.open_photo(source, opts.frame)
     try:
         width, height = opened.oriented_size(opts.rotate)
-        centre = opts.focus or (0.5, 0.5)
-        full_box = framing.crop_box(width, height, target, centre, opts.zoom)
+        subject = framing.Subject(*opts.focus) if manual else framing.Subject(0.5, 0.5)
+        full_box = framing.choose_crop(width, height, where, subject, opts.zoom, False)
         # Decode only as much resolution as the crop needs (JPEG draft mode).
-        scale = min(1.0, color.HEADROOM * target[0] / (full_box[2] - full_box[0]))
-        photo = load.decode(opened, scale, opts.rotate, background)
+        photo = load.decode(opened, _scale(full_box, target), opts.rotate, background)
+        if not manual:
+            subject = framing.find_subject(photo, opts.faces)
+            full_box = framing.choose_crop(width, height, where, subject, opts.zoom, auto_zoom)
+            needed = _scale(full_box, target, headroom=1.0)
+            if needed > photo.size[0] / width * 1.001 and photo.size[0] < width:
+                # Auto-framing zoomed in past what the draft decode kept.
+                again = load.open_photo(source, opts.frame)
+                try:
+                    photo = load.decode(again, _scale(full_box, target), opts.rotate, background)
+                finally:
+                    again.close()
     finally:
         opened.close()
 
     fx, fy = photo.size[0] / width, photo.size[1] / height
-    if opts.focus is None:
-        full_box = framing.crop_box(
-            width, height, target, framing.auto_focus(photo), opts.zoom
-        )
     box = framing.scale_box(full_box, fx, fy)
     resized = color.resize_linear(photo, box, target, opts.panel, background)
 
@@ -106,4 +126,6 @@ def _render(source, opts: RenderOptions) -> Rendered:
         coverage=coverage.tobytes(),
         background=opts.background,
         panel=opts.panel,
+        crop=full_box,
+        box=shape.box,
     )
