@@ -1,15 +1,21 @@
 # The pendant's application: board set-up, slideshow and the upload link.
+import gc
 import sys
 import time
 
+import battery
 import boards
+import imu
 import machine
+import power
 import proto
 import version
 from link import Link
+from overlay import Overlay
 from painter import Painter
 from settings import Settings
 from store import Store
+from transition import Transitions
 from usbport import UsbPort
 
 # panel name in the board table -> (module, class)
@@ -78,10 +84,21 @@ class App:
         self.display, self.spi = make_display(self.board, rotation)
         self.store = Store()
         self.painter = Painter(self.display)
+        self.transitions = Transitions(self.painter)
         self.link = Link(UsbPort(), self.store, self)
         self.current = None
         self.pending = None
         self.next_at = 0
+        # Power: the gauge, the IMU's motion wake (None on Pico builds), the
+        # wake pins and sleep glue, and the state machine over them. Collect
+        # first: compiling the modules left garbage that would fragment the
+        # heap under these long-lived objects (seen as a MemoryError).
+        gc.collect()
+        self.gauge = battery.for_board(self.board)
+        self.overlay = Overlay(self.display, self.repaint)
+        self.hw = power.Hardware(self.board, self.display, self.spi, set_clocks,
+                                 self.link.port, imu.for_board(self.board))
+        self.power = power.Power(self.settings, self.hw, self)
 
     # -- what the link asks of the app -------------------------------------
 
@@ -96,7 +113,7 @@ class App:
             "free": self.store.free(),
             "photos": len(self.store),
             "spi_hz": spi_rate(self.spi),
-            "battery": None,
+            "battery": self.gauge.report() if self.gauge is not None else None,
             "mpy": getattr(sys.implementation, "_mpy", 0),
             "micropython": "%d.%d.%d" % sys.implementation.version[:3],
         }
@@ -126,8 +143,18 @@ class App:
     # -- the slideshow ------------------------------------------------------
 
     def show(self, photo_id):
+        # A transition needs the photo on screen: the one shown last, if it
+        # is still stored (a repaint of the same photo is a plain paint).
+        old = self.current
+        old_path = None
+        if old is not None and old != photo_id and old in self.store:
+            old_path = self.store.path(old)
         try:
-            self.painter.show(self.store.path(photo_id))
+            if old_path is None:
+                self.painter.show(self.store.path(photo_id))
+            else:
+                self.transitions.show(self.settings["transition"],
+                                      self.store.path(photo_id), old_path)
         except (OSError, ValueError) as e:
             print("cannot show", photo_id, e)
         self.current = photo_id
@@ -146,17 +173,47 @@ class App:
             i = 0
         self.show(ids[i])
 
+    # -- what the power manager asks of the app (power.py) ------------------
+
+    def resume(self):
+        """Back on screen after sleeping: the photo in panel RAM is current;
+        the slideshow's next step is a full interval from now."""
+        if time.ticks_diff(self.next_at, time.ticks_ms()) <= 0:
+            self.next_at = time.ticks_add(time.ticks_ms(), self.settings["interval_s"] * 1000)
+        self.battery_changed()
+
+    def serve_link(self):
+        # A session opens files (littlefs wants a 4 KB buffer each): collect
+        # first so the sleep loop's small garbage cannot leave the heap too
+        # fragmented for it (seen as MemoryError in SET_SETTINGS).
+        gc.collect()
+        self.link.poll()
+
+    def repaint(self):
+        if self.current is not None:
+            self.show(self.current)
+
+    def battery_changed(self, drawn=False):
+        """Battery icon while low, the last warning near empty (power.py).
+        drawn: a photo was just painted over the overlay."""
+        if drawn:
+            self.overlay.shown = False
+        g = self.gauge
+        if g is None or self.power.state != power.SHOWING:
+            return
+        if g.warn():
+            self.overlay.warning("charge")
+        elif g.low():
+            self.overlay.battery(g.percent(), bool(g.charging()))
+        else:
+            self.overlay.clear()
+
     def run(self):
         self.display.init()
         self.next()
-        self.display.brightness(self.settings["brightness"])
+        self.power.start()
         while True:
-            wait = time.ticks_diff(self.next_at, time.ticks_ms())
-            if wait > 0 and self.link.port.wait(wait):
-                self.link.poll()
-                continue
-            if time.ticks_diff(self.next_at, time.ticks_ms()) <= 0:
-                self.next()
+            self.power.step()
 
 
 def main():

@@ -14,7 +14,9 @@ SPEC = {
     "interval_s": (15, 2, 86400),  # slideshow: seconds per photo
     "brightness": (70, 5, 100),  # backlight percent while showing
     "dim_after_s": (30, 0, 86400),  # 0 = never dim
-    "sleep_after_s": (60, 0, 86400),  # screen off after; 0 = never
+    "sleep_after_s": (40, 0, 86400),  # screen off after; 0 = never (10 s dimmed: see power.md)
+    "dim_percent": (10, 1, 100),  # backlight while dimmed (PWM: the CPU stays up)
+    "deep_after_s": (0, 0, 86400),  # panel asleep -> dormant after; 0 = at once
     "transition": ("wipe", None, None),
 }
 ROTATIONS = (-1, 0, 90, 180, 270)

@@ -74,13 +74,19 @@ def photo_options(f):
         click.option("--dither", type=click.Choice(["fs", "blue", "none"]), default="fs",
                      show_default=True,
                      help="RGB565 dithering: error diffusion, blue noise or none."),
+        click.option("--quality", type=click.Choice(frames_mod.QUALITIES),
+                     default=frames_mod.DEFAULT_QUALITY, show_default=True,
+                     help="Storage: lossless; visual (each channel within one RGB565 "
+                          "level, ~1/3 smaller); strong (two levels); auto = lossless "
+                          "when it fits 40 photos in flash, else visual."),
     ]
     for o in reversed(opts):
         f = o(f)
     return f
 
 
-def _options(panel, mask, background, focus, zoom, rotate, dither) -> RenderOptions:
+def _options(panel, mask, background, focus, zoom, rotate, dither,
+             quality=None) -> RenderOptions:  # quality is storage, not rendering
     try:
         return RenderOptions(panel=panel, mask=mask, background=_rgb565(background),
                              focus=_focus(focus), zoom=zoom, rotate=rotate, dither=dither)
@@ -88,7 +94,7 @@ def _options(panel, mask, background, focus, zoom, rotate, dither) -> RenderOpti
         raise click.BadParameter(str(e)) from None
 
 
-def convert_many(paths, options):
+def convert_many(paths, options, quality=frames_mod.DEFAULT_QUALITY):
     """Convert photos; yield (path, FrameFile | None, rendered | None, error | None)."""
     for path in paths:
         try:
@@ -96,7 +102,7 @@ def convert_many(paths, options):
         except PhotoError as e:
             yield path, None, None, str(e)
             continue
-        yield path, frames_mod.from_render(r), r, None
+        yield path, frames_mod.from_render(r, quality), r, None
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -119,18 +125,54 @@ def main():
 
 
 @main.command()
-@click.argument("photo")
+@click.argument("photos", nargs=-1, required=True)
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
               help="PNG to write.")
+@click.option("--columns", type=click.IntRange(1, 50), default=None,
+              help="Contact sheet columns (several photos; default: about square).")
 @photo_options
-def preview(photo, output, **kw):
-    """Write a PNG of exactly what the pendant will show for PHOTO."""
-    try:
-        r = render(photo, _options(**kw))
-    except PhotoError as e:
-        fail(str(e))
-    r.to_image().save(output)
-    click.echo(f"wrote {output}")
+def preview(photos, output, columns, **kw):
+    """Write a PNG of exactly what the pendant will show for PHOTOS.
+
+    The picture is decoded from the frame file's own bytes (the ones `upload`
+    sends), so with a lossy --quality it shows what the panel shows, pixel for
+    pixel. Several photos make a contact sheet, each labelled with its size.
+    """
+    from PIL import Image, ImageDraw
+
+    from pendant import glass
+
+    options = _options(**kw)
+    tiles, failures = [], 0
+    for path, ff, r, err in convert_many(photos, options, kw["quality"]):
+        if err:
+            click.echo(f"error: {err}", err=True)
+            failures += 1
+            continue
+        w, h, rgb = frames_mod.decode(ff.data)
+        tiles.append((Path(path).name, len(ff), glass.preview(rgb, r.panel)))
+    if not tiles:
+        sys.exit(1)
+    if len(tiles) == 1:
+        sheet = tiles[0][2]
+    else:
+        cols = columns or max(1, round(len(tiles) ** 0.5 + 0.49))
+        tw, th = tiles[0][2].size
+        label = 14
+        rows = -(-len(tiles) // cols)
+        sheet = Image.new("RGB", (cols * (tw + 4) + 4, rows * (th + label + 4) + 4), "#202020")
+        draw = ImageDraw.Draw(sheet)
+        for i, (name, size, im) in enumerate(tiles):
+            x = 4 + (i % cols) * (tw + 4)
+            y = 4 + (i // cols) * (th + label + 4)
+            sheet.paste(im.convert("RGB"), (x, y))
+            draw.text((x + 2, y + th + 1), f"{name[:22]} {size / 1024:.1f} KiB", fill="#e0e0e0")
+    sheet.save(output)
+    total = sum(t[1] for t in tiles)
+    click.echo(f"wrote {output} ({len(tiles)} photo(s), {total:,} bytes of frames)")
+    if failures:
+        click.echo(f"{len(tiles)} of {len(photos)} photos done, {failures} failed")
+        sys.exit(1)
 
 
 @main.command()
@@ -144,7 +186,7 @@ def convert(photo, output, **kw):
         r = render(photo, _options(**kw))
     except PhotoError as e:
         fail(str(e))
-    ff = frames_mod.from_render(r)
+    ff = frames_mod.from_render(r, kw["quality"])
     tmp = output + ".tmp"
     with open(tmp, "wb") as f:
         f.write(ff.data)
@@ -181,10 +223,10 @@ def _client(port):
 
 
 def upload_photos(port: str | None, photos, options: RenderOptions, force=False,
-                  echo=click.echo) -> int:
+                  echo=click.echo, quality=frames_mod.DEFAULT_QUALITY) -> int:
     """Convert then upload photos; returns the number of failures. Used by
     `pendant upload` and `pendant demo` alike."""
-    converted = list(convert_many(photos, options))
+    converted = list(convert_many(photos, options, quality))
     failures = sum(1 for _, _, _, err in converted if err)
     for _, _, _, err in converted:
         if err:
@@ -240,7 +282,7 @@ def upload(photos, port, force, **kw):
     Each photo is checked on the pendant before it joins the slideshow; an
     interrupted upload resumes where it stopped on the next try.
     """
-    failures = upload_photos(port, photos, _options(**kw), force=force)
+    failures = upload_photos(port, photos, _options(**kw), force=force, quality=kw["quality"])
     if len(photos) > 1:
         click.echo(f"{len(photos) - failures} of {len(photos)} photos done"
                    + (f", {failures} failed" if failures else ""))
@@ -269,8 +311,11 @@ def list_(port):
 @port_option
 def remove(photo_id, port):
     """Remove the photo PHOTO_ID (as `pendant list` shows it)."""
+    from pendant.manage import resolve
+
     c = _client(port)
     try:
+        photo_id = resolve([p.id for p in c.list()], photo_id)  # a prefix will do
         c.remove(photo_id)
     except link_mod.LinkError as e:
         fail(str(e))
@@ -368,6 +413,16 @@ def demo(screen, board):
             s.screenshot().save(screen)
     click.echo(f"the pendant's screen is in {screen}")
 
+
+from pendant import manage as _manage  # noqa: E402  (show, order, settings)
+
+_manage.register(main)
+from pendant.install import install_cmd  # noqa: E402
+
+main.add_command(install_cmd)
+from pendant import simday as _simday  # noqa: E402  (sim-day: power, battery life)
+
+_simday.register(main)
 
 if __name__ == "__main__":
     main()

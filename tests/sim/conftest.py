@@ -54,16 +54,24 @@ def sim_with(tmp_path):
         sim.stop()
 
 
+REPL_BANNER = b"MicroPython v"
+PROMPT = b">>> "
+
+
 @pytest.fixture
 def run_main(sim_with):
-    """run_main(main_code, **kw) -> (sim, serial output) once main.py has ended."""
+    """run_main(main_code, **kw) -> (sim, serial output) once main.py has ended.
+
+    When main.py ends the pendant sits at the REPL, as on rp2: the output is
+    what came before the REPL's banner, and the sim is stopped (so its events
+    are complete and its flash is free for the next one).
+    """
 
     def run(code, **kw):
         sim = sim_with(code, **kw)
-        out = drain_port(sim, timeout=8)
-        sim.proc.wait(5)
-        sim.wait_for(lambda: not sim._thread or not sim._thread.is_alive(), 2)
-        return sim, out.decode(errors="replace")
+        out = drain_port(sim, timeout=8, until=PROMPT)
+        sim.stop()
+        return sim, out.split(REPL_BANNER)[0].decode(errors="replace")
 
     return run
 

@@ -114,12 +114,13 @@ def config(pins: dict[int, int], adc: dict[int, int], **extra: object) -> bytes:
     return encode(CONFIG, json.dumps(body).encode())
 
 
-def pin_level(gpio: int, level: int) -> bytes:
-    return encode(PIN_LEVEL, bytes((gpio, 1 if level else 0)))
+def pin_level(gpio: int, level: int, t_us: int = 0) -> bytes:
+    """t_us > 0 (fast mode): the level changes when the device's clock gets there."""
+    return encode(PIN_LEVEL, bytes((gpio, 1 if level else 0)), t_us)
 
 
-def adc_level(channel: int, value: int) -> bytes:
-    return encode(ADC_LEVEL, struct.pack("<BH", channel, max(0, min(65535, value))))
+def adc_level(channel: int, value: int, t_us: int = 0) -> bytes:
+    return encode(ADC_LEVEL, struct.pack("<BH", channel, max(0, min(65535, value))), t_us)
 
 
 def adc_counts(volts: float, ratio: float = 1.0, vref: float = 3.3) -> int:

@@ -19,6 +19,7 @@ import shutil
 import struct
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import tty
@@ -33,6 +34,9 @@ from pendant.sim.panel import PanelModel
 
 DEVICE_DIR = Path(__file__).parent / "device"
 RESET_EXIT = 75  # machine.reset()/deepsleep() exit code: boot again
+# A soft reset from the REPL (device/repl.py): boot again without resetting the
+# panel, resuming the friendly REPL (boot.py, main.py) or the raw REPL.
+SOFT_RESET_MODES = {76: "friendly", 77: "raw"}
 QUIET_S = 0.05  # SPI silence that means "the frame is done"
 
 
@@ -107,10 +111,40 @@ class Wiring:
                 self.panel.set_backlight(duty / 65535)
 
 
+def micropython_march() -> str | None:
+    """mpy-cross's -march for the unix port's own CPU (None: no native code)."""
+    from pendant.install import MARCH
+
+    out = subprocess.run([find_micropython(), "-c",
+                          "import sys; print(getattr(sys.implementation, '_mpy', 0))"],
+                         capture_output=True, text=True, timeout=30).stdout
+    try:
+        return MARCH.get(int(out.strip() or 0) >> 10)
+    except ValueError:
+        return None
+
+
+def build_firmware(src: Path, out: Path) -> Path:
+    """The firmware as `pendant install` puts it on a pendant: modules as .mpy
+    for this CPU, main.py as source. Compiling on the device instead would
+    spend (and fragment) the 190 KB heap the app needs."""
+    from pendant import install
+
+    cross = install.find_mpy_cross()
+    for name, data in install.build(src, out, cross, micropython_march(),
+                                    source_on_error=True).items():
+        (out / name).write_bytes(data)
+    return out
+
+
 class Simulator:
+    # Install the firmware compiled (.mpy) as `pendant install` does; False
+    # copies the .py sources, which the device then compiles at every boot.
+    compiled = True
+
     def __init__(self, flash_dir, board: str = boards.DEFAULT, screen=None,
                  install: bool = True, speed: str = "real", heapsize: str = "190K",
-                 firmware_dir=None, battery_volts: float = 3.9) -> None:
+                 firmware_dir=None, battery_volts: float = 3.9, usb: bool = True) -> None:
         if speed not in ("real", "fast"):
             raise ValueError("speed must be 'real' or 'fast'")
         self.flash_dir = Path(flash_dir)
@@ -122,6 +156,10 @@ class Simulator:
         self.heapsize = heapsize
         self.firmware_dir = Path(firmware_dir) if firmware_dir else default_firmware_dir()
         self.battery_volts = battery_volts
+        self.usb = usb  # a host on the USB port (vbus pin / USB controller status)
+        # Called with every bus record (SPI data included) after the sim has
+        # handled it, e.g. the power model (pendant.sim.power).
+        self.listeners: list[Callable[[bus.Record], None]] = []
         self.panel = PanelModel(self.board["panel"])
         self.wiring = Wiring(self.board, self.panel)
         self.devices: dict[tuple[int, int], bus.I2CDevice] = {}
@@ -130,7 +168,7 @@ class Simulator:
             self.devices[(i2c_id, addr)] = bus.qmi8658()
         self.pins: dict[int, int] = {}
         if self.board.get("vbus") is not None:
-            self.pins[self.board["vbus"]] = 1  # the host is plugged in
+            self.pins[self.board["vbus"]] = 1 if usb else 0  # the host is plugged in
         if self.board.get("button") is not None:
             self.pins[self.board["button"]] = 1  # released, pulled up
         self.events: list[bus.Record] = []  # everything but SPI data
@@ -149,6 +187,7 @@ class Simulator:
         self._last_spi = 0.0
         self._written_version = -1
         self._hello = threading.Event()
+        self._reset_cause = 1  # what the last hard reset told machine.reset_cause()
         self._log = None
 
     # ------------------------------------------------------------ life
@@ -160,6 +199,11 @@ class Simulator:
         tty.setraw(self._slave)
         self.port = os.ttyname(self._slave)
         self._log = open(self.console_log_path, "wb")
+        if self.install and self.compiled:
+            self._build = tempfile.TemporaryDirectory(prefix="pendant-sim-fw-")
+            self._install_from = build_firmware(self.firmware_dir, Path(self._build.name))
+        else:
+            self._install_from = self.firmware_dir
         self._spawn(install=self.install)
         self._thread = threading.Thread(target=self._run, name="pendant-sim-bus", daemon=True)
         self._thread.start()
@@ -167,7 +211,7 @@ class Simulator:
             self.stop()
             raise RuntimeError("simulated pendant did not boot:\n" + self.console_log)
 
-    def _spawn(self, install: bool, reset_cause: int = 1) -> None:
+    def _spawn(self, install: bool, reset_cause: int = 1, repl: str = "") -> None:
         dev_r, dev_w = os.pipe()  # device -> host
         host_r, host_w = os.pipe()  # host -> device
         env = dict(os.environ)
@@ -177,13 +221,16 @@ class Simulator:
             "PENDANT_SIM_BOARD": self.board_name,
             "PENDANT_SIM_SPEED": self.speed,
             "PENDANT_SIM_FLASH": str(self.flash_dir / "flash.img"),
-            "PENDANT_SIM_FIRMWARE": str(self.firmware_dir) if install else "",
+            "PENDANT_SIM_FIRMWARE": str(self._install_from) if install else "",
+            "PENDANT_SIM_REPL": repl,
         })
         vbat = self.board.get("vbat")
         adc = {}
         if vbat is not None:
             adc[vbat - 26] = bus.adc_counts(self.battery_volts, self.board["vbat_ratio"])
-        bus.write_all(host_w, bus.config(self.pins, adc, reset_cause=reset_cause))
+        bus.write_all(host_w, bus.config(self.pins, adc, reset_cause=reset_cause,
+                                         usb=1 if self.usb else 0))
+        self._reset_cause = reset_cause
         self.proc = subprocess.Popen(
             [find_micropython(), "-X", "heapsize=%s" % self.heapsize,
              str(DEVICE_DIR / "simboot.py")],
@@ -218,6 +265,9 @@ class Simulator:
         if self._log:
             self._log.close()
             self._log = None
+        build, self._build = getattr(self, "_build", None), None
+        if build is not None:
+            build.cleanup()  # the compiled firmware: the device is gone now
 
     def __enter__(self) -> Simulator:
         self.start()
@@ -247,11 +297,15 @@ class Simulator:
 
     # ------------------------------------------------------------ the world
 
-    def set_pin(self, gpio: int, level: int) -> None:
-        """Drive an input pin (button, VBUS): may fire the firmware's Pin.irq."""
+    def set_pin(self, gpio: int, level: int, at_us: int = 0) -> None:
+        """Drive an input pin (button, VBUS): may fire the firmware's Pin.irq.
+
+        at_us (speed="fast" only): the change happens when the device's
+        virtual clock reaches it, so a whole day can be scripted up front.
+        """
         with self._lock:
             self.pins[gpio] = 1 if level else 0
-            self._send(bus.pin_level(gpio, level))
+            self._send(bus.pin_level(gpio, level, at_us))
 
     def set_battery(self, volts: float) -> None:
         self.battery_volts = volts
@@ -333,6 +387,8 @@ class Simulator:
             with self._changed:
                 for rec in reader.feed(data):
                     self._handle(rec)
+                    for listener in self.listeners:
+                        listener(rec)
                 self._changed.notify_all()
         self._write_screen()
         with self._changed:
@@ -347,12 +403,18 @@ class Simulator:
             code = proc.wait(5)
         except subprocess.TimeoutExpired:
             return False
-        if self._stopping or code != RESET_EXIT:
+        soft = SOFT_RESET_MODES.get(code)
+        if self._stopping or (code != RESET_EXIT and soft is None):
             return False
         os.close(self._from_dev)
         os.close(self._to_dev)
         deep = any(r.kind == bus.SLEEP and r.payload[:1] == b"\x02" for r in self.events[-3:])
         with self._lock:
+            if soft is not None:
+                # The chip keeps running: the panel keeps its picture, and
+                # reset_cause() stays what the last hard reset set.
+                self._spawn(install=False, reset_cause=self._reset_cause, repl=soft)
+                return True
             self.panel.reset()
             self.wiring = Wiring(self.board, self.panel)
             self._spawn(install=False, reset_cause=3 if deep else 1)  # rp2: WDT_RESET

@@ -83,9 +83,9 @@ class _Bus:
         hdr = self.inp.read(_HDR_LEN)
         if not hdr or len(hdr) < _HDR_LEN:
             raise OSError(errno.EPIPE)  # host went away
-        kind, n, _t = struct.unpack(_HDR, hdr)
+        kind, n, t = struct.unpack(_HDR, hdr)
         payload = self.inp.read(n) if n else b""
-        return kind, payload
+        return kind, payload, t
 
     def pending(self, timeout_ms=0):
         if self.inp is None:
@@ -100,8 +100,8 @@ class _Bus:
         self.draining = True
         try:
             while self.pending(0):
-                kind, payload = self.read_record()
-                fired = _host_push(kind, payload) or fired
+                kind, payload, t = self.read_record()
+                fired = _deliver(kind, payload, t) or fired
         finally:
             self.draining = False
         return fired
@@ -112,10 +112,10 @@ class _Bus:
         if self.inp is None:
             return None
         while True:
-            k, p = self.read_record()
+            k, p, t = self.read_record()
             if k == REPLY:
                 return p
-            _host_push(k, p)
+            _deliver(k, p, t)
 
 
 _bus = _Bus()
@@ -129,6 +129,32 @@ def _warn(text):
 _levels = {}
 _adc = {}
 _config = {}
+
+
+# Fast mode: host pushes stamped with a virtual time still to come wait here,
+# sorted, and happen when a sleep reaches that time (a scripted day: the host
+# sends every button press up front, the device meets each at its moment).
+_future = []
+
+
+def _deliver(kind, payload, t_us):
+    if time.fast and t_us > time.now_us():
+        i = len(_future)
+        while i and _future[i - 1][0] > t_us:
+            i -= 1
+        _future.insert(i, (t_us, kind, payload))
+        return False
+    return _host_push(kind, payload)
+
+
+def _due(end_us):
+    """Fast mode: play stamped pushes up to end_us; True if a pin IRQ ran."""
+    while _future and _future[0][0] <= end_us:
+        t, kind, payload = _future.pop(0)
+        time.advance_us(t - time.now_us())
+        if _host_push(kind, payload):
+            return True
+    return False
 
 
 def _host_push(kind, payload):
@@ -155,7 +181,7 @@ def _boot():
     if _bus.inp is None:
         return
     _bus.send(HELLO, (os.getenv("PENDANT_SIM_BOARD") or "").encode())
-    kind, payload = _bus.read_record()
+    kind, payload, _t = _bus.read_record()
     _host_push(kind, payload)
 
 
@@ -172,12 +198,16 @@ def _wait(us, wake_on_stdin, wake_on_irq=False):
     """
     if time.fast:
         # Everything already queued still happens "during" the sleep.
+        end = time.now_us() + us
         fired = _bus.drain()
         if wake_on_irq and fired:
             return WAKE_PIN
         if wake_on_stdin and _stdin_ready(0):
             return WAKE_STDIN
-        time.advance_us(us)
+        while _future and _future[0][0] <= end:
+            if _due(_future[0][0]) and wake_on_irq:
+                return WAKE_PIN
+        time.advance_us(end - time.now_us())
         return WAKE_TIMEOUT
     deadline = time.now_us() + us
     poller = select.poll()
@@ -629,6 +659,10 @@ def lightsleep(ms=None):
         # Dormant: only a GPIO edge ends it, not serial input, in either speed;
         # block on the bus (no spinning) until a host pin push fires an IRQ.
         while not _bus.drain():
+            if _future:  # fast mode: the next scripted push, however far ahead
+                if _due(_future[0][0]):
+                    break
+                continue
             if _bus.inp is None:
                 raise OSError(errno.EPERM)  # nothing could ever wake us
             _bus.pending(-1)
@@ -690,8 +724,18 @@ def time_pulse_us(pin, pulse_level, timeout_us=1000000):
     return -2
 
 
+# USB controller SIE_STATUS (RP2040 datasheet 4.1.4): CONNECTED while a host
+# is attached and talking, SUSPENDED once the bus idles (no host). The host's
+# CONFIG "usb" says which (default: plugged in, like a board on a desk).
+_USB_SIE_STATUS = 0x50110050
+_SIE_CONNECTED = 1 << 16
+_SIE_SUSPENDED = 1 << 4
+
+
 class _Mem(dict):
     def __getitem__(self, addr):
+        if addr == _USB_SIE_STATUS and addr not in self:
+            return _SIE_CONNECTED if _config.get("usb", 1) else _SIE_SUSPENDED
         return self.get(addr, 0)
 
 

@@ -1,6 +1,10 @@
 # Boots the simulated pendant inside the MicroPython unix port, the way the
 # rp2 port boots: littlefs flash at '/', then /boot.py and /main.py.
 #
+# When main.py ends or is interrupted (Ctrl-C) the REPL of repl.py takes the
+# serial port, as on rp2; its soft reset exits with a code the host Simulator
+# reads to start the interpreter again (PENDANT_SIM_REPL: the mode to resume).
+#
 # Run as `micropython -X heapsize=190K simboot.py`; this file's folder is
 # sys.path[0], so the sim's machine.py and time.py shadow the built-ins.
 # Everything from the host filesystem (those modules, the bus pipes, the flash
@@ -16,6 +20,7 @@ import time
 time.fast = os.getenv("PENDANT_SIM_SPEED") == "fast"
 
 import machine  # noqa: E402, F401  (opens the bus and takes the host's config)
+import repl  # noqa: E402  (before '/' becomes the flash: it lives next to this file)
 import vfs  # noqa: E402
 
 BLOCK_SIZE = 4096
@@ -76,12 +81,22 @@ def make_vfs(bdev):
 
 
 def install(fs, src):
-    """Copy the firmware's *.py into the flash where the content differs."""
+    """Copy the firmware's *.py / *.mpy into the flash where the content differs.
+
+    The host hands over modules compiled like `pendant install` does (see
+    Simulator); a module's other form left from an older install is removed,
+    since a stale .py would win over the new .mpy on import.
+    """
     os.mount(fs, "/flash")
     try:
         for name in sorted(os.listdir(src)):
-            if not name.endswith(".py") or name == "__init__.py":
+            if not name.endswith((".py", ".mpy")) or name.startswith("__init__."):
                 continue
+            stem, ext = name.rsplit(".", 1)
+            try:
+                os.remove("/flash/" + stem + (".py" if ext == "mpy" else ".mpy"))
+            except OSError:
+                pass
             with open(src + "/" + name, "rb") as f:
                 data = f.read()
             try:
@@ -103,20 +118,30 @@ def mount_root(fs):
     sys.path[:] = ["", ".frozen", "/lib"]
 
 
-def run(path):
-    """exec a script in fresh globals like pyexec_file; errors go to stderr."""
+def run(path, g):
+    """exec a script in the REPL's globals like pyexec_file.
+
+    Errors print as on rp2, on the serial port, and also in the console log.
+    Returns the exit code of a reset the script asked for, else None.
+    """
     try:
         os.stat(path)
     except OSError:
-        return
+        return None
     try:
         with open(path) as f:
             code = compile(f.read(), path, "exec")
-        exec(code, {"__name__": "__main__", "__file__": path})
-    except SystemExit:
-        raise
+        exec(code, g)
+    except SystemExit as e:
+        code = e.args[0] if e.args else 0
+        if code == repl.RESET_EXIT:
+            raise
+        if code in (repl.SOFT_RESET_EXIT, repl.SOFT_RESET_RAW_EXIT):
+            return code
     except BaseException as e:  # noqa: BLE001 - the rp2 port prints and carries on
-        sys.print_exception(e, sys.stderr)
+        repl.print_exception(e)
+        repl.print_exception(e, sys.stderr)
+    return None
 
 
 def main():
@@ -132,9 +157,20 @@ def main():
     if src:
         install(fs, src)
     mount_root(fs)
-    run("/boot.py")
-    run("/main.py")
+    # One __main__ namespace for boot.py, main.py and the REPL, as on rp2:
+    # after Ctrl-C the app's globals are there to inspect.
+    g = {"__name__": "__main__"}
+    # After a soft reset from the raw REPL the rp2 port skips main.py.
+    mode = os.getenv("PENDANT_SIM_REPL") or repl.FRIENDLY
+    code = run("/boot.py", g)
+    if code is None and mode == repl.FRIENDLY:
+        code = run("/main.py", g)
+    if code is None:
+        code = repl.main(g, mode)
+    else:
+        repl.write(b"MPY: soft reboot\r\n")
     bdev.f.flush()
+    sys.exit(code)
 
 
 main()

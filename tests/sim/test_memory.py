@@ -1,0 +1,76 @@
+"""The app on the simulated pendant with the heap capped at 190 KB (the sim's
+default, like an RP2040): it starts, takes uploads, shows photos with both
+transitions, and keeps a margin of free heap."""
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from pendant import frames as frames_mod
+from pendant.link import Client
+from pendant.photo import RenderOptions, render
+from pendant.sim import Simulator
+
+MPREMOTE = str(Path(sys.executable).parent / "mpremote")
+SAMPLES = Path(__file__).resolve().parents[2] / "host" / "pendant" / "samples"
+MIN_FREE = 24 * 1024  # free heap the app must keep after showing photos on the sim
+SHOWS = 10
+
+# Run at the raw REPL after mpremote's soft reset: a clean heap, then the app's
+# own objects, then photo changes through App.show (fade and wipe).
+MEASURE = """
+import gc
+gc.collect(); boot = gc.mem_free()
+import app
+gc.collect(); imported = gc.mem_free()
+a = app.App()
+a.display.init()
+gc.collect(); started = gc.mem_free()
+ids = a.store.ids()
+after = [0] * %d  # preallocated: a growing list would eat heap itself
+for i in range(len(after)):
+    a.settings.values['transition'] = ('fade', 'wipe')[i %% 2]
+    a.show(ids[i %% len(ids)])
+    gc.collect()
+    after[i] = gc.mem_free()
+print(repr((boot, imported, started, after, a.spi_rate if hasattr(a, 'spi_rate') else 0)))
+""" % SHOWS
+
+
+@pytest.fixture(scope="module")
+def photos():
+    return [frames_mod.from_render(render(str(p), RenderOptions()))
+            for p in sorted(SAMPLES.glob("*.jpg"))]
+
+
+def test_app_uploads_and_transitions_within_190k(tmp_path, photos):
+    with Simulator(tmp_path / "flash", heapsize="190K") as sim:
+        with Client(sim.port) as c:
+            c.set_settings({"transition": "fade"})
+            for f in photos:
+                assert c.put(f.data, f.id) == "uploaded"
+            shown = sim.panel.frames
+            c.show(photos[0].id)
+            c.show(photos[1].id)  # a cross-fade: several frames
+            c.set_settings({"transition": "wipe"})
+            c.show(photos[0].id)
+        assert sim.wait_for(lambda: sim.panel.frames > shown + 3, 10)
+        with Client(sim.port) as c:  # still running, still answering
+            assert c.info["photos"] == len(photos)
+        log = sim.console_log
+        assert "MemoryError" not in log and "cannot show" not in log, log
+
+        proc = subprocess.run([MPREMOTE, "connect", sim.port, "exec", MEASURE],
+                              capture_output=True, text=True, timeout=60)
+        assert proc.returncode == 0, (proc.stdout, proc.stderr, sim.console_log)
+        boot, imported, started, after, _ = ast.literal_eval(proc.stdout.strip().splitlines()[-1])
+    print(f"\nheap free: boot {boot}, firmware imported {imported}, app started {started}, "
+          f"after shows {after}")
+    assert min(after) >= MIN_FREE
+    # the first changes may allocate once (lazy buffers, dict growth); after
+    # that the level holds (the long soak is tests/mpy/test_soak_mpy.py)
+    settled = after[SHOWS // 2 :]
+    assert max(settled) - min(settled) <= 64
