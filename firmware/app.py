@@ -89,6 +89,7 @@ class App:
         self.current = None
         self.pending = None
         self.next_at = 0
+        self._progress_step = -1
         # Power: the gauge, the IMU's motion wake (None on Pico builds), the
         # wake pins and sleep glue, and the state machine over them. Collect
         # first: compiling the modules left garbage that would fragment the
@@ -131,7 +132,15 @@ class App:
     def settings_changed(self):
         self.display.brightness(self.settings["brightness"])
 
+    def upload_progress(self, done, size):
+        """The "uploading" heart and bar, redrawn every eighth of a photo."""
+        step = done * 8 // size if size else 8
+        if step != self._progress_step and not self.display.asleep:
+            self._progress_step = step
+            self.overlay.progress(done / size if size else 1.0)
+
     def session_ended(self):
+        self._progress_step = -1
         pending = self.pending
         self.pending = None
         ids = self.store.ids()
@@ -139,6 +148,10 @@ class App:
             self.show(pending)
         elif self.current not in ids:
             self.next()
+        else:
+            self.overlay.clear()  # repaints the photo under the progress bar
+            return
+        self.overlay.shown = False  # the whole screen was just redrawn
 
     # -- the slideshow ------------------------------------------------------
 

@@ -5,6 +5,7 @@
 # in. Inside a session Ctrl-C is disarmed (photo bytes may contain 0x03) and
 # every message is a checked packet.
 import binascii
+import gc
 import hashlib
 import json
 import struct
@@ -15,6 +16,8 @@ import micropython
 import proto
 from micropython import const
 
+# Requests that open, write or rename files.
+FILE_KINDS = (proto.PUT, proto.COMMIT, proto.REMOVE, proto.ORDER, proto.SET_SETTINGS)
 IDLE_MS = const(10_000)  # a session with no good packet for this long ends
 BYTE_MS = const(1_000)  # a started packet must keep coming within this
 READ_PIECE = proto.PIECE  # see proto.PIECE: why reads come in pieces
@@ -104,6 +107,10 @@ class Link:
                 if handler is None:
                     self.error(seq, proto.E_UNKNOWN, "unknown message type %d" % kind)
                     continue
+                if kind in FILE_KINDS:
+                    # Opening a littlefs file takes a 4 KB buffer: collect so
+                    # a session's small garbage cannot fragment it away.
+                    gc.collect()
                 try:
                     handler(seq, memoryview(self.payload)[:n])
                 except Exception as e:  # a bad request must never end the app
@@ -275,6 +282,7 @@ class Link:
             return
         up.offset += n
         self.reply(proto.ACK, seq, struct.pack("<I", up.offset))
+        self.app.upload_progress(up.offset, up.size)
 
     def on_commit(self, seq, payload):
         photo_id = self._id(seq, payload)

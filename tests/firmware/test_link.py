@@ -22,6 +22,7 @@ class FakeApp:
         self.shown = []
         self.changed = []
         self.sessions = 0
+        self.progress = []
 
     def info(self):
         return {"fw": "test", "proto": proto.VERSION}
@@ -31,6 +32,9 @@ class FakeApp:
 
     def photos_changed(self, new_id=None):
         self.changed.append(new_id)
+
+    def upload_progress(self, done, size):
+        self.progress.append((done, size))
 
     def session_ended(self):
         self.sessions += 1
@@ -136,6 +140,15 @@ def test_upload_lands_in_store(rig):
     with open(store.path(pid), "rb") as f:
         assert f.read() == data
     assert app.changed == [pid]
+
+
+def test_upload_reports_progress_to_the_app(rig):
+    lk, port, store, app, _ = rig
+    data = small_frame()
+    session(rig, _h(upload, data, None, None, 10))
+    done = [d for d, _ in app.progress]
+    assert done == sorted(done) and done[-1] == len(data) and len(done) == -(-len(data) // 10)
+    assert {s for _, s in app.progress} == {len(data)}
 
 
 def _h(fn, *args):

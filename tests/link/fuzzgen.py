@@ -61,6 +61,9 @@ class App:
     def photos_changed(self, new_id=None):
         pass
 
+    def upload_progress(self, done, size):
+        assert 0 < done <= size
+
     def session_ended(self):
         pass
 
