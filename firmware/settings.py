@@ -5,6 +5,8 @@
 import json
 import os
 
+import boards
+
 PATH = "/settings.json"
 
 # name: (default, minimum, maximum); None as a range means "a string".
@@ -69,6 +71,12 @@ class Settings:
         checked = {}
         for name in changes:
             checked[name] = check(name, changes[name])
+        board = checked.get("board")
+        if board and board not in boards.BOARDS:
+            # A board the firmware cannot drive would stop it at the next boot.
+            # (A bad board already on flash is kept, so boot can say so.)
+            raise ValueError("unknown board %r; known boards: %s" % (
+                board, ", ".join(sorted(boards.BOARDS))))
         self.values.update(checked)
         self.save()
 

@@ -7,6 +7,7 @@ failure into one line on stderr and a non-zero exit.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import sys
 import time
@@ -58,8 +59,9 @@ def _focus(text: str | None):
 def photo_options(f):
     """The options every command that converts photos shares."""
     opts = [
-        click.option("--panel", type=click.Choice(["gc9a01", "st7789"]), default="gc9a01",
-                     show_default=True, help="Panel the frame is made for."),
+        click.option("--panel", type=click.Choice(["gc9a01", "st7789"]), default=None,
+                     help="Panel the frame is made for [default: the pendant's own when "
+                          "uploading, else gc9a01]."),
         click.option("--mask", type=click.Choice(["heart", "circle", "full"]), default="heart",
                      show_default=True, help="Shape the photo is shown in."),
         click.option("--background", default="#000000", show_default=True,
@@ -88,7 +90,7 @@ def photo_options(f):
 def _options(panel, mask, background, focus, zoom, rotate, dither,
              quality=None) -> RenderOptions:  # quality is storage, not rendering
     try:
-        return RenderOptions(panel=panel, mask=mask, background=_rgb565(background),
+        return RenderOptions(panel=panel or "gc9a01", mask=mask, background=_rgb565(background),
                              focus=_focus(focus), zoom=zoom, rotate=rotate, dither=dither)
     except PhotoError as e:
         raise click.BadParameter(str(e)) from None
@@ -282,7 +284,15 @@ def upload(photos, port, force, **kw):
     Each photo is checked on the pendant before it joins the slideshow; an
     interrupted upload resumes where it stopped on the next try.
     """
-    failures = upload_photos(port, photos, _options(**kw), force=force, quality=kw["quality"])
+    options = _options(**kw)
+    if kw["panel"] is None:
+        # Make frames for the panel the pendant has (a GC9A01 or an ST7789).
+        client = _client(port)
+        panel = client.info.get("panel", options.panel)
+        client.close()
+        if panel in ("gc9a01", "st7789"):
+            options = dataclasses.replace(options, panel=panel)
+    failures = upload_photos(port, photos, options, force=force, quality=kw["quality"])
     if len(photos) > 1:
         click.echo(f"{len(photos) - failures} of {len(photos)} photos done"
                    + (f", {failures} failed" if failures else ""))

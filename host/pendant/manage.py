@@ -103,7 +103,9 @@ def settings(changes, port):
     interval_s     seconds per photo in the slideshow
     brightness     backlight percent (5..100)
     dim_after_s    dim after this many seconds (0 = never)
+    dim_percent    backlight percent while dimmed
     sleep_after_s  screen off after this many seconds (0 = never)
+    deep_after_s   screen off -> deepest sleep after this many seconds
     rotation       -1 (the board's own), 0, 90, 180 or 270
     transition     none, wipe or fade
     """

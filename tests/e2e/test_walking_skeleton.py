@@ -105,3 +105,19 @@ def test_convert_writes_a_frame_file(tmp_path):
     proc = pendant("convert", CHELSEA, "-o", out)
     assert proc.returncode == 0, proc.stderr
     assert out.read_bytes()[:4] == b"PHRT"
+
+
+def test_st7789_pendant_gets_frames_for_its_panel(tmp_path):
+    from pendant.sim import Simulator
+
+    with Simulator(tmp_path / "flash", board="pico-st7789") as s:
+        st = pendant("status", "--port", s.port)
+        assert "pico-st7789 (st7789" in st.stdout, st.stdout + st.stderr
+        up = pendant("upload", CHELSEA, "--port", s.port)
+        assert up.returncode == 0, up.stderr
+        out = tmp_path / "p.png"
+        assert pendant("preview", CHELSEA, "--panel", "st7789", "-o", out).returncode == 0
+        expected = Image.open(out).convert("RGB")
+        assert screen_equals(s, expected)
+        # The square panel shows its corners: they belong to the picture.
+        assert s.panel.render(brightness=1.0).getpixel((2, 2)) == expected.getpixel((2, 2))

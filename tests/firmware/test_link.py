@@ -289,3 +289,8 @@ def test_settings_are_checked(rig):
                 .send(proto.SET_SETTINGS, b'{"interval_s": 30}'))
     assert r[0][0] == proto.ERR and r[0][2][0] == proto.E_BAD_ARG
     assert json.loads(r[1][2])["interval_s"] == 30
+
+
+def test_unknown_board_setting_is_refused(rig):
+    r = session(rig, Host().send(proto.SET_SETTINGS, b'{"board": "toaster"}'))
+    assert r[0][0] == proto.ERR and b"known boards" in r[0][2]

@@ -82,8 +82,9 @@ def test_install_copies_firmware_but_not_init(run_main):
         import os, extra
         print(sorted(os.listdir("/")), extra.X)
     """, flash=sim.flash_dir)
-    # modules go on compiled, as `pendant install` puts them; main.py stays source
-    assert out.strip() == "['extra.mpy', 'main.py'] 1", sim2.console_log
+    # modules go on compiled, as `pendant install` puts them; main.py stays source;
+    # the simulated board is stored in the settings, like `pendant install --board`
+    assert out.strip() == "['extra.mpy', 'main.py', 'settings.json'] 1", sim2.console_log
 
 
 def test_uncaught_exception_goes_to_console_log(run_main):

@@ -107,8 +107,29 @@ def install(fs, src):
             if not same:
                 with open("/flash/" + name, "wb") as f:
                     f.write(data)
+        board = os.getenv("PENDANT_SIM_BOARD")
+        if board:
+            set_board("/flash/settings.json", board)
     finally:
         os.umount("/flash")
+
+
+def set_board(path, board):
+    """Store the simulated board in the settings, as `pendant install --board`
+    does on real hardware; other settings are kept."""
+    import json
+
+    try:
+        with open(path) as f:
+            values = json.load(f)
+    except (OSError, ValueError):
+        values = {}
+    if not isinstance(values, dict):
+        values = {}
+    if values.get("board") != board:
+        values["board"] = board
+        with open(path, "w") as f:
+            json.dump(values, f)
 
 
 def mount_root(fs):
