@@ -5,8 +5,6 @@
 import json
 import os
 
-import boards
-
 PATH = "/settings.json"
 
 # name: (default, minimum, maximum); None as a range means "a string".
@@ -72,6 +70,9 @@ class Settings:
         for name in changes:
             checked[name] = check(name, changes[name])
         board = checked.get("board")
+        if board:
+            # Imported here: the host imports this module as pendant.firmware.settings.
+            import boards
         if board and board not in boards.BOARDS:
             # A board the firmware cannot drive would stop it at the next boot.
             # (A bad board already on flash is kept, so boot can say so.)

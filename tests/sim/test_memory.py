@@ -1,6 +1,6 @@
-"""The app on the simulated pendant with the heap capped at 190 KB (the sim's
-default, like an RP2040): it starts, takes uploads, shows photos with both
-transitions, and keeps a margin of free heap."""
+"""The app on the simulated pendant with the free heap an RP2040 has at boot (the
+sim's default, see simboot.py): it starts, takes uploads, shows photos with
+both transitions, and keeps a margin of free heap."""
 
 import ast
 import subprocess
@@ -47,7 +47,7 @@ def photos():
 
 
 def test_app_uploads_and_transitions_within_190k(tmp_path, photos):
-    with Simulator(tmp_path / "flash", heapsize="190K") as sim:
+    with Simulator(tmp_path / "flash") as sim:  # an RP2040's heap (see simboot.py)
         with Client(sim.port) as c:
             c.set_settings({"transition": "fade"})
             for f in photos:

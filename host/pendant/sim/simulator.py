@@ -143,7 +143,7 @@ class Simulator:
     compiled = True
 
     def __init__(self, flash_dir, board: str = boards.DEFAULT, screen=None,
-                 install: bool = True, speed: str = "real", heapsize: str = "190K",
+                 install: bool = True, speed: str = "real", heapsize: str = "256K",
                  firmware_dir=None, battery_volts: float = 3.9, usb: bool = True) -> None:
         if speed not in ("real", "fast"):
             raise ValueError("speed must be 'real' or 'fast'")

@@ -5,14 +5,21 @@
 # serial port, as on rp2; its soft reset exits with a code the host Simulator
 # reads to start the interpreter again (PENDANT_SIM_REPL: the mode to resume).
 #
-# Run as `micropython -X heapsize=190K simboot.py`; this file's folder is
+# Run as `micropython -X heapsize=256K simboot.py`; this file's folder is
 # sys.path[0], so the sim's machine.py and time.py shadow the built-ins.
+#
+# Heap: an RP2040's MicroPython GC heap is about 192 KB, and its machine
+# module is C code that takes none of it. Here the sim's own modules (machine,
+# time, the REPL) are Python on the heap, so the interpreter gets more and
+# simboot pins one block of ballast until the firmware finds FREE_AT_BOOT
+# bytes free at boot: the room it would have on the device.
 # Everything from the host filesystem (those modules, the bus pipes, the flash
 # image) is opened before '/' is swapped for the flash image.
 #
 # Environment: PENDANT_SIM_FLASH (image path), PENDANT_SIM_FIRMWARE (folder to
 # install from, or empty), PENDANT_SIM_SPEED ("real" | "fast"),
 # PENDANT_SIM_BUS ("w,r" pipe fds), PENDANT_SIM_BOARD.
+import gc
 import os
 import sys
 import time
@@ -23,6 +30,9 @@ import machine  # noqa: E402, F401  (opens the bus and takes the host's config)
 import repl  # noqa: E402  (before '/' becomes the flash: it lives next to this file)
 import vfs  # noqa: E402
 
+# Estimate: 192 KB of GC heap less what the rp2 runtime holds at boot (stdio,
+# USB, the REPL's state). PENDANT_SIM_FREE overrides it (bytes).
+FREE_AT_BOOT = 184 * 1024
 BLOCK_SIZE = 4096
 BLOCK_COUNT = 352  # 1408 KiB, the filesystem of a 2 MB RP2040 board
 
@@ -132,6 +142,13 @@ def set_board(path, board):
             json.dump(values, f)
 
 
+def pin_ballast(free_at_boot):
+    """Hold heap that the device would not have, as one block (see the top)."""
+    gc.collect()
+    spare = gc.mem_free() - free_at_boot
+    return bytearray(spare) if spare > 0 else None
+
+
 def mount_root(fs):
     os.umount("/")
     os.mount(fs, "/")
@@ -178,6 +195,7 @@ def main():
     if src:
         install(fs, src)
     mount_root(fs)
+    ballast = pin_ballast(int(os.getenv("PENDANT_SIM_FREE") or FREE_AT_BOOT))
     # One __main__ namespace for boot.py, main.py and the REPL, as on rp2:
     # after Ctrl-C the app's globals are there to inspect.
     g = {"__name__": "__main__"}
@@ -191,6 +209,7 @@ def main():
     else:
         repl.write(b"MPY: soft reboot\r\n")
     bdev.f.flush()
+    del ballast  # held to here: the firmware's whole life
     sys.exit(code)
 
 
