@@ -5,13 +5,14 @@
 #
 # FrameReader turns an open frame file into full panel rows (background plus
 # the stored span); Painter sends rows to the display a strip at a time.
-# Transitions use two readers side by side.
+# A cross-fade blends a second reader's rows in (Painter.paint's mix).
 #
 # Encodings: ENC_SPANS rows are copied from the file; ENC_PRED rows are
 # decoded by predcodec (viper machine code when the emitter exists) from a
 # row-sized read buffer, predicting from the row above, which the reader
 # keeps in one of its two row buffers.
 import sys
+import time
 from array import array
 
 import frame
@@ -46,6 +47,29 @@ else:
 
     def _readinto(f, buf, n):
         return f.readinto(memoryview(buf)[:n])
+
+
+try:
+    from blend import blend565
+except (ImportError, SyntaxError, ValueError):  # no native emitter here
+    _MASK = 0x07E0F81F  # see blend.py
+
+    def blend565(dst, doff, old, ooff, n, a):
+        b = 32 - a
+        j = doff
+        k = ooff
+        end = doff + 2 * n
+        while j < end:
+            cn = (dst[j] << 8) | dst[j + 1]
+            co = (old[k] << 8) | old[k + 1]
+            xn = (cn | (cn << 16)) & _MASK
+            xo = (co | (co << 16)) & _MASK
+            x = ((xn * a + xo * b) >> 5) & _MASK
+            c = (x & 0xFFFF) | (x >> 16)
+            dst[j] = c >> 8
+            dst[j + 1] = c & 0xFF
+            j += 2
+            k += 2
 
 
 STRIP_ROWS = 8  # 8 rows of 240 px = 3,840 bytes per SPI burst
@@ -179,19 +203,27 @@ class Painter:
         tail = h % strip_rows
         self._tail = memoryview(self.strip)[: tail * self.row_bytes] if tail else None
         self.reader = FrameReader(w, h)
+        self.mix_row = bytearray(self.row_bytes)  # the other photo's row in a fade
 
     def open(self, f):
         return self.reader.open(f)
 
-    def paint(self, f=None):
-        """Stream the pixels of the frame opened with open(): allocation-free."""
+    def paint(self, mix=None, weight=0, pause_ms=0):
+        """Stream the frame opened with open() to the panel: allocation-free.
+
+        mix: a second open FrameReader blended under it (a cross-fade frame),
+        the opened frame weighing `weight` of 32; pause_ms: sleep between
+        strips so a wipe's edge is seen moving (the CPU idles meanwhile).
+        """
         d = self.display
+        w = self.width
         h = self.height
         rb = self.row_bytes
         strip = self.strip
         rows = self.strip_rows
         reader = self.reader
-        d.window(0, 0, self.width - 1, h - 1)
+        mix_row = self.mix_row
+        d.window(0, 0, w - 1, h - 1)
         try:
             y = 0
             while y < h:
@@ -199,9 +231,14 @@ class Painter:
                 o = 0
                 for _ in range(n):
                     reader.row_into(strip, o)
+                    if mix is not None:
+                        mix.row_into(mix_row, 0)
+                        blend565(strip, o, mix_row, 0, w, weight)
                     o += rb
                 d.pixels(strip if n == rows else self._tail)
                 y += n
+                if pause_ms and y < h:
+                    time.sleep_ms(pause_ms)
         finally:
             d.end()
 

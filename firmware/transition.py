@@ -10,32 +10,7 @@
 # paced over WIPE_MS. It reads the new photo once and the old one not at all,
 # which is why it runs top-down rather than sideways (a sideways edge would
 # re-read the whole file for every step).
-import time
-
 from painter import FrameReader
-
-try:
-    from blend import blend565
-except (ImportError, SyntaxError, ValueError):  # no native emitter here
-    _MASK = 0x07E0F81F  # see blend.py
-
-    def blend565(dst, doff, old, ooff, n, a):
-        b = 32 - a
-        j = doff
-        k = ooff
-        end = doff + 2 * n
-        while j < end:
-            cn = (dst[j] << 8) | dst[j + 1]
-            co = (old[k] << 8) | old[k + 1]
-            xn = (cn | (cn << 16)) & _MASK
-            xo = (co | (co << 16)) & _MASK
-            x = ((xn * a + xo * b) >> 5) & _MASK
-            c = (x & 0xFFFF) | (x >> 16)
-            dst[j] = c >> 8
-            dst[j + 1] = c & 0xFF
-            j += 2
-            k += 2
-
 
 NONE = "none"
 WIPE = "wipe"
@@ -55,9 +30,6 @@ class Transitions:
     def __init__(self, painter):
         self.painter = painter
         self.old = FrameReader(painter.width, painter.height)
-        self.old_row = bytearray(painter.row_bytes)
-        tail = painter.height % painter.strip_rows
-        self._tail = memoryview(painter.strip)[: tail * painter.row_bytes] if tail else None
 
     def show(self, kind, new_path, old_path=None):
         """Bring new_path on screen with transition `kind` (settings.TRANSITIONS).
@@ -98,61 +70,11 @@ class Transitions:
 
     def fade_step(self, weight):
         """One cross-fade frame from the two open readers: allocation-free."""
-        p = self.painter
-        d = p.display
-        w = p.width
-        h = p.height
-        rb = p.row_bytes
-        rows = p.strip_rows
-        strip = p.strip
-        new = p.reader
-        old = self.old
-        old_row = self.old_row
-        d.window(0, 0, w - 1, h - 1)
-        try:
-            y = 0
-            while y < h:
-                n = rows if h - y >= rows else h - y
-                o = 0
-                for _ in range(n):
-                    new.row_into(strip, o)
-                    old.row_into(old_row, 0)
-                    blend565(strip, o, old_row, 0, w, weight)
-                    o += rb
-                d.pixels(strip if n == rows else self._tail)
-                y += n
-        finally:
-            d.end()
+        self.painter.paint(self.old, weight)
 
     def wipe(self, new_path, ms=WIPE_MS):
+        """Paint the new photo strip by strip, paced so the edge is seen moving."""
         p = self.painter
         with open(new_path, "rb") as f:
             p.open(f)
-            self.wipe_strips(ms)
-
-    def wipe_strips(self, ms):
-        """Paint the open frame strip by strip, pausing between strips so the
-        edge is seen moving (sleep, not a busy wait: the CPU idles)."""
-        p = self.painter
-        d = p.display
-        h = p.height
-        rb = p.row_bytes
-        rows = p.strip_rows
-        strip = p.strip
-        reader = p.reader
-        pause = ms * rows // h
-        d.window(0, 0, p.width - 1, h - 1)
-        try:
-            y = 0
-            while y < h:
-                n = rows if h - y >= rows else h - y
-                o = 0
-                for _ in range(n):
-                    reader.row_into(strip, o)
-                    o += rb
-                d.pixels(strip if n == rows else self._tail)
-                y += n
-                if pause and y < h:
-                    time.sleep_ms(pause)
-        finally:
-            d.end()
+            p.paint(pause_ms=ms * p.strip_rows // p.height)

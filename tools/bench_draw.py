@@ -47,6 +47,7 @@ RP2040_HZ = 125_000_000
 INNER = r"""
 import sys, time, gc, json
 import transition
+import painter
 from painter import Painter
 
 class Null:
@@ -95,7 +96,7 @@ timed("fade_spans", lambda: t.show("fade", spans_a, spans_b))
 timed("fade_pred", lambda: t.show("fade", pred_a, pred_b))
 try:
     import blend
-    out["viper"] = "viper" if transition.blend565 is blend.blend565 else "pure Python"
+    out["viper"] = "viper" if painter.blend565 is blend.blend565 else "pure Python"
 except ImportError:
     out["viper"] = "pure Python"
 print(json.dumps(out))

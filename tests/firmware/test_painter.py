@@ -33,7 +33,7 @@ def test_painter_draws_spans_over_background(clock):
     p = Painter(d)
     f = io.BytesIO(data)
     p.open(f)
-    p.paint(f)
+    p.paint()
     img = panel.glass_image()  # full square, before the round mask
     for y in (0, 50, 199, 200, 239):
         x0, x1 = spans[y]
@@ -52,7 +52,7 @@ def test_one_window_and_strip_sized_writes(clock):
     f = io.BytesIO(data)
     p = Painter(d, strip_rows=8)
     p.open(f)
-    p.paint(f)
+    p.paint()
     pixel_writes = [e[2] for e in log.events if e[0] == "spi" and e[1] == 1 and len(e[2]) > 8]
     assert sum(map(len, pixel_writes)) == 240 * 240 * 2
     assert {len(w) for w in pixel_writes} == {8 * 480}
@@ -69,7 +69,7 @@ def test_bad_files_are_refused(clock, mutate, message):
         p = Painter(d)
         f = io.BytesIO(mutate(data))
         p.open(f)
-        p.paint(f)
+        p.paint()
 
 
 def test_frame_for_another_size_is_refused(clock):

@@ -4,6 +4,7 @@ frame by frame, for a cross-fade and a wipe between two real frame files."""
 import struct
 
 import frame
+import painter
 import pytest
 import transition
 from painter import Painter
@@ -106,10 +107,10 @@ def test_blend_extremes_are_the_inputs():
     new = bytearray(struct.pack(">4H", 0xF800, 0x07E0, 0x001F, 0xFFFF))
     old = bytes(struct.pack(">4H", 0x0000, 0xFFFF, 0x1234, 0x8410))
     keep = bytearray(new)
-    transition.blend565(keep, 0, old, 0, 4, transition.FULL)
+    painter.blend565(keep, 0, old, 0, 4, transition.FULL)
     assert keep == new
     gone = bytearray(new)
-    transition.blend565(gone, 0, old, 0, 4, 0)
+    painter.blend565(gone, 0, old, 0, 4, 0)
     assert gone == old
 
 

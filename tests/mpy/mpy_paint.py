@@ -46,7 +46,7 @@ p.open(f)
 d.bytes = 1  # skip the first-bytes capture (slicing allocates)
 micropython.heap_lock()
 try:
-    p.paint(f)
+    p.paint()
 finally:
     micropython.heap_unlock()
 assert d.bytes - 1 == 240 * 240 * 2, d.bytes

@@ -8,6 +8,7 @@ import struct
 import blend
 import frame
 import micropython
+import painter
 import transition
 from painter import Painter
 
@@ -38,7 +39,7 @@ def small_frame(color, rows, x0, x1):
 
 
 # 1. the viper blend is picked, and matches the pure-Python twin
-assert transition.blend565 is blend.blend565, "viper blend not in use"
+assert painter.blend565 is blend.blend565, "viper blend not in use"
 src = bytearray(struct.pack(">4H", 0xF800, 0x07E0, 0x001F, 0xFFFF))
 old = bytes(struct.pack(">4H", 0x0000, 0xFFFF, 0x1234, 0x8410))
 for a in (0, 5, 16, 27, 32):
@@ -73,7 +74,7 @@ new_f.seek(0)
 p.open(new_f)
 micropython.heap_lock()
 try:
-    t.wipe_strips(transition.WIPE_MS // 16)  # sleep_ms between strips allocates nothing either
+    p.paint(pause_ms=transition.WIPE_MS // 16)  # sleep_ms between strips allocates nothing either
 finally:
     micropython.heap_unlock()
 assert d.bytes == 2 * 240 * 240 * 2 and d.windows == 2
