@@ -216,12 +216,17 @@ class Link:
             return None
         return photo_id.decode()
 
-    def on_remove(self, seq, payload):
+    def _stored_id(self, seq, payload):
+        """The id of a photo in the store, or None after replying why not."""
         photo_id = self._id(seq, payload)
-        if photo_id is None:
-            return
-        if photo_id not in self.store:
+        if photo_id is not None and photo_id not in self.store:
             self.error(seq, proto.E_NOT_FOUND, "no photo " + photo_id)
+            return None
+        return photo_id
+
+    def on_remove(self, seq, payload):
+        photo_id = self._stored_id(seq, payload)
+        if photo_id is None:
             return
         self.store.remove(photo_id)
         self.app.photos_changed()
@@ -360,11 +365,8 @@ class Link:
         self.reply(proto.OK, seq)
 
     def on_show(self, seq, payload):
-        photo_id = self._id(seq, payload)
+        photo_id = self._stored_id(seq, payload)
         if photo_id is None:
-            return
-        if photo_id not in self.store:
-            self.error(seq, proto.E_NOT_FOUND, "no photo " + photo_id)
             return
         self.app.show(photo_id)
         self.reply(proto.OK, seq)

@@ -40,30 +40,30 @@ import struct
 from collections.abc import Iterator
 from typing import NamedTuple
 
+from pendant.sim.device.busdefs import (  # noqa: F401  (the record types, shared)
+    ADC_LEVEL,
+    CONFIG,
+    FREQ,
+    HELLO,
+    I2C_REQ,
+    PIN_LEVEL,
+    PIN_MODE,
+    PIN_SET,
+    PWM_DEINIT,
+    PWM_SET,
+    REPLY,
+    RESET,
+    SLEEP,
+    SLEEP_DEEP,
+    SLEEP_LIGHT,
+    SPI_DEINIT,
+    SPI_INIT,
+    SPI_WRITE,
+    WAKE,
+    WARN,
+)
+
 HEADER = struct.Struct("<BIQ")
-
-HELLO = 1
-PIN_MODE = 2
-PIN_SET = 3
-SPI_INIT = 4
-SPI_WRITE = 5
-SPI_DEINIT = 6
-PWM_SET = 7
-PWM_DEINIT = 8
-FREQ = 9
-SLEEP = 10
-WAKE = 11
-WARN = 12
-I2C_REQ = 13
-RESET = 14
-
-CONFIG = 0x81
-REPLY = 0x82
-PIN_LEVEL = 0x83
-ADC_LEVEL = 0x84
-
-SLEEP_LIGHT = 1
-SLEEP_DEEP = 2
 NONE_PIN = 255
 
 I2C_SCAN = 0

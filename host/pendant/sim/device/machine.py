@@ -18,29 +18,29 @@ import time
 _HDR = "<BIQ"
 _HDR_LEN = 13
 
-# device -> host
-HELLO = 1
-PIN_MODE = 2
-PIN_SET = 3
-SPI_INIT = 4
-SPI_WRITE = 5
-SPI_DEINIT = 6
-PWM_SET = 7
-PWM_DEINIT = 8
-FREQ = 9
-SLEEP = 10
-WAKE = 11
-WARN = 12
-I2C_REQ = 13
-RESET = 14
-# host -> device
-CONFIG = 0x81
-REPLY = 0x82
-PIN_LEVEL = 0x83
-ADC_LEVEL = 0x84
+from busdefs import (  # noqa: E402  (shared with the host's bus.py)
+    ADC_LEVEL,
+    CONFIG,
+    FREQ,
+    HELLO,
+    I2C_REQ,
+    PIN_LEVEL,
+    PIN_MODE,
+    PIN_SET,
+    PWM_DEINIT,
+    PWM_SET,
+    REPLY,
+    RESET,
+    SLEEP,
+    SLEEP_DEEP,
+    SLEEP_LIGHT,
+    SPI_DEINIT,
+    SPI_INIT,
+    SPI_WRITE,
+    WAKE,
+    WARN,
+)
 
-SLEEP_LIGHT = 1
-SLEEP_DEEP = 2
 WAKE_TIMEOUT = 0
 WAKE_STDIN = 1
 WAKE_PIN = 2
