@@ -7,28 +7,11 @@ import gc
 import sys
 
 import transition
+from countdisplay import CountingDisplay
 from painter import Painter
 
 SAMPLE_EVERY = 50  # changes between heap samples
 KINDS = (transition.NONE,) * 8 + (transition.FADE, transition.WIPE)
-
-
-class CountingDisplay:
-    width = 240
-    height = 240
-
-    def __init__(self):
-        self.bytes = 0
-        self.windows = 0
-
-    def window(self, x0, y0, x1, y1):
-        self.windows += 1
-
-    def pixels(self, buf):
-        self.bytes += len(buf)
-
-    def end(self):
-        pass
 
 
 def main():

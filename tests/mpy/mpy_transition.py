@@ -10,25 +10,8 @@ import frame
 import micropython
 import painter
 import transition
+from countdisplay import CountingDisplay
 from painter import Painter
-
-
-class CountingDisplay:
-    width = 240
-    height = 240
-
-    def __init__(self):
-        self.bytes = 0
-        self.windows = 0
-
-    def window(self, x0, y0, x1, y1):
-        self.windows += 1
-
-    def pixels(self, buf):
-        self.bytes += len(buf)
-
-    def end(self):
-        pass
 
 
 def small_frame(color, rows, x0, x1):
