@@ -393,11 +393,13 @@ def sim(screen, flash, board):
         while not stop and s.alive:
             time.sleep(0.2)
     except KeyboardInterrupt:
-        pass
+        stop.append(1)
     finally:
+        died = not stop and not s.alive  # the interpreter ended on its own
         s.stop()
-    if not s.alive and not stop:
-        click.echo("the simulated pendant stopped; see " + str(s.console_log), err=True)
+    if died:
+        click.echo(f"error: the simulated pendant stopped; see {s.console_log_path}", err=True)
+        sys.exit(1)
 
 
 @main.command()

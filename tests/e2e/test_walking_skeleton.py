@@ -121,3 +121,28 @@ def test_st7789_pendant_gets_frames_for_its_panel(tmp_path):
         assert screen_equals(s, expected)
         # The square panel shows its corners: they belong to the picture.
         assert s.panel.render(brightness=1.0).getpixel((2, 2)) == expected.getpixel((2, 2))
+
+
+def test_sim_command_with_a_relative_flash_folder(tmp_path):
+    """`pendant sim` prints its port first, serves it, keeps its flash in the
+    folder given (relative to where it was started), and stops on SIGTERM."""
+    import signal
+    import subprocess
+
+    from e2e_helpers import PENDANT
+
+    proc = subprocess.Popen([PENDANT, "sim", "--flash", "fl", "--screen", "s.png"],
+                            cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, stdin=subprocess.DEVNULL)
+    try:
+        first = proc.stdout.readline().strip()
+        assert first.startswith("port: /dev/pts/"), first + proc.stderr.read()
+        port = first.split()[1]
+        up = pendant("upload", CHELSEA, "--port", port)
+        assert up.returncode == 0, up.stderr
+        assert (tmp_path / "fl" / "flash.img").stat().st_size == 352 * 4096
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 0, err
+    assert (tmp_path / "s.png").exists()

@@ -147,7 +147,7 @@ class Simulator:
                  firmware_dir=None, battery_volts: float = 3.9, usb: bool = True) -> None:
         if speed not in ("real", "fast"):
             raise ValueError("speed must be 'real' or 'fast'")
-        self.flash_dir = Path(flash_dir)
+        self.flash_dir = Path(flash_dir).resolve()  # the interpreter runs elsewhere
         self.board_name = board
         self.board = boards.get(board)
         self.screen = Path(screen) if screen else None
