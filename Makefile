@@ -48,7 +48,7 @@ enclosure:
 	@if [ -z "$$DISPLAY" ] && ! command -v xvfb-run >/dev/null 2>&1; then \
 		echo "no display and xvfb-run not found (needed for the PNG): apt-get install xvfb"; exit 1; fi
 	$$( [ -z "$$DISPLAY" ] && echo xvfb-run -a ) openscad -o $(ENCL)/heart_case.png \
-		-D 'part="show"' --imgsize=1024,768 --viewall --autocenter \
+		-D 'part="show"' --imgsize=1024,768 --projection=ortho \
 		--colorscheme=Tomorrow --render=true $(ENCL)/heart_case.scad
 
 ## wiring: redraw hardware/wiring/<board>.png from firmware/boards.py

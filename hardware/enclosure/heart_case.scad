@@ -49,14 +49,33 @@ fit        = 0.25;    // lid lip play per side
 heart_s    = 48;      // square side of the heart outline (must exceed pcb_d + 2*wall)
 
 /* [Bail] */
-bail_r     = 4.0;     // outer radius of the loop
-bail_t     = 1.8;     // thickness of the loop ring
-bail_w     = 3.0;     // width of the loop along the chain
+// A rounded tab rising from the cleft between the lobes, with a hole across
+// it (left-right, parallel to the front face) for the chain or a jump ring,
+// so the pendant hangs face forward. Its front is flush with the case front,
+// the hole is centred in the case's thickness so it hangs upright.
+// Print orientation: the body FRONT FACE DOWN on the bed (as in the STL).
+// The tab then stands on the bed, its sides are vertical, its top is a
+// half-round, and the hole is a flat-topped teardrop (45-degree flanks, a
+// ~1.5 mm bridge): no supports needed.
+bail_hole_d   = 3.5;   // hole for the chain / jump ring (3-4 mm)
+bail_wall     = 2.0;   // wall around the hole (>= 1.6 for FDM)
+bail_w        = 4.0;   // width of the tab along the chain (left-right)
+bail_offset   = 1.0;   // gap between the top of the lobes and the hole's bottom
+bail_chamfer  = 0.4;   // 45-degree chamfer on the tab edges and the hole mouths
+bail_r        = bail_hole_d / 2 + bail_wall;   // outer radius of the loop (derived)
 
 /* [Output] */
-part       = "both";  // "body", "lid", "both" (print layout: front face down)
+part       = "both";  // "body", "lid", "both" (print layout: body front face
+                      // down, back open and up; lid flat, lip up; no supports)
                       // or "show" (front face up, for the picture)
 $fn        = 96;
+
+// Camera for the picture (`make enclosure` renders part="show" with these,
+// orthographic): from the USB-C side, above the front, so the window, the
+// USB-C slot and the bail's hole are all in view; scales with heart_s.
+$vpr = part == "show" ? [55, 0, 125] : undef;
+$vpt = part == "show" ? [-heart_s * 0.83, 0, 0] : undef;
+$vpd = part == "show" ? heart_s * 6.9 : undef;
 
 inner_h = stack_h + cell_gap + cell[2];          // cavity depth behind the front
 body_h  = front + inner_h;
@@ -81,19 +100,57 @@ module cavity2d() {
     offset(delta = -wall) heart2d(heart_s);
 }
 
+// Flat-topped teardrop, tip towards +y (= +z, up, once the bail is placed):
+// 45-degree flanks cut off at the circle's top, so the hole keeps a full
+// bail_wall above it and prints without support.
+module teardrop2d(r) {
+    intersection() {
+        hull() {
+            circle(r = r);
+            polygon([[-r / sqrt(2), r / sqrt(2)], [0, r * sqrt(2)], [r / sqrt(2), r / sqrt(2)]]);
+        }
+        translate([-r - 1, -r - 1]) square([2 * r + 2, 2 * r + 1]);
+    }
+}
+
+notch    = heart_s / sqrt(2);                 // cleft where the two lobes meet
+lobe_top = heart_s * (sqrt(2) / 4 + 0.5);     // highest point of the lobes
+bail_y   = lobe_top + bail_offset + bail_hole_d / 2;   // hole centre
+bail_z   = body_h / 2;                        // hole centre, mid-thickness
+bail_in  = 3 * wall;                          // how far the tab reaches into the case
+assert(bail_wall >= 1.6, "bail_wall below 1.6 mm is too weak for FDM");
+assert(bail_z + bail_r <= body_h, "bail loop taller than the case: reduce bail_hole_d/bail_wall");
+assert(bail_w > 2 * bail_chamfer + 1, "bail_w too small for its chamfer");
+
+// Side profile of the tab in (y, z): flat on the bed (front face) from inside
+// the case out to the loop, vertical outer end, half-round top around the
+// hole, sloping back to the full case thickness at the cleft. Convex.
+module bail_profile() {
+    hull() {
+        translate([bail_y, bail_z]) circle(r = bail_r);
+        translate([notch - bail_in, 0]) square([bail_y + bail_r - notch + bail_in, bail_z]);
+        translate([notch - bail_in, 0]) square([bail_in, body_h]);
+    }
+}
+
+// Built with the profile in the x-y plane and the width along z, then turned
+// so the width runs along x (the chain direction) and the profile stands in y-z.
 module bail() {
-    notch = heart_s / sqrt(2);                  // where the two lobes meet
-    lobe_top = heart_s * (sqrt(2) / 4 + 0.5);   // highest point of the lobes
-    cy = lobe_top + bail_r - bail_t;            // loop stands clear of the lobes
-    translate([0, cy, body_h / 2])
-        rotate([0, 90, 0])
-            difference() {
-                cylinder(r = bail_r, h = bail_w, center = true);
-                cylinder(r = bail_r - bail_t, h = bail_w + 1, center = true);
+    c = bail_chamfer;
+    r = bail_hole_d / 2;
+    rotate([90, 0, 90]) difference() {
+        hull() {
+            linear_extrude(bail_w, center = true) offset(delta = -c) bail_profile();
+            linear_extrude(bail_w - 2 * c, center = true) bail_profile();
+        }
+        translate([bail_y, bail_z, 0]) {
+            linear_extrude(bail_w + 2, center = true) teardrop2d(r);
+            for (s = [1, -1]) scale([1, 1, s]) hull() {     // chamfered mouths
+                translate([0, 0, bail_w / 2]) linear_extrude(1) offset(delta = c) teardrop2d(r);
+                translate([0, 0, bail_w / 2 - c]) linear_extrude(c) teardrop2d(r);
             }
-    // stem joining the loop to the notch
-    translate([-bail_w / 2, notch - 6, body_h / 2 - bail_r * 0.6])
-        cube([bail_w, cy - bail_r + bail_t / 2 - (notch - 6), bail_r * 1.2]);
+        }
+    }
 }
 
 module usb_slot() {
@@ -111,11 +168,17 @@ module body() {
                 // hollow, open at the back (z = body_h)
                 translate([0, 0, front]) linear_extrude(body_h) cavity2d();
             }
-            bail();
-            // locating ring around the board
-            translate([0, board_y, front])
+            // the bail's root is trimmed back to the wall: it merges with the
+            // wall and leaves the cavity free
+            difference() {
+                bail();
+                translate([0, 0, front]) linear_extrude(body_h) cavity2d();
+            }
+            // locating ring around the board; sunk 0.01 into the front so it
+            // fuses with it (a merely touching face leaves a separate shell)
+            translate([0, board_y, front - 0.01])
                 difference() {
-                    cylinder(d = pcb_d + 2 * clearance + 2 * ring_t, h = ring_h);
+                    cylinder(d = pcb_d + 2 * clearance + 2 * ring_t, h = ring_h + 0.01);
                     translate([0, 0, -1]) cylinder(d = pcb_d + 2 * clearance, h = ring_h + 2);
                 }
         }
@@ -140,7 +203,7 @@ if (part == "body") body();
 else if (part == "lid") lid();
 else if (part == "show") {
     translate([0, 0, body_h]) mirror([0, 0, 1]) body();
-    translate([heart_s * 1.9, 0, 0]) lid();
+    translate([-heart_s * 1.9, 0, 0]) lid();   // beyond the body, seen from the camera
 } else {
     body();
     translate([heart_s * 1.9, 0, 0]) lid();
