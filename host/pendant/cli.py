@@ -97,14 +97,19 @@ def _options(panel, mask, background, focus, zoom, rotate, dither,
 
 
 def convert_many(paths, options, quality=frames_mod.DEFAULT_QUALITY):
-    """Convert photos; yield (path, FrameFile | None, rendered | None, error | None)."""
-    for path in paths:
-        try:
-            r = render(path, options)
-        except PhotoError as e:
-            yield path, None, None, str(e)
-            continue
-        yield path, frames_mod.from_render(r, quality), r, None
+    """Convert photos on every core, with a progress bar when there are several;
+    yield (path, FrameFile | None, rendered | None, error | None) in order."""
+    from pendant.batch import convert_all
+
+    paths = list(paths)
+    if len(paths) < 3:
+        results = convert_all(paths, options, quality)
+    else:
+        with click.progressbar(length=len(paths), label="converting", file=sys.stderr,
+                               show_eta=True) as bar:
+            results = convert_all(paths, options, quality, progress=lambda _: bar.update(1))
+    for c in results:
+        yield c.path, c.frame, c.rendered, c.error
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
