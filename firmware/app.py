@@ -24,20 +24,25 @@ PANELS = {
     "st7789": ("st7789", "ST7789"),
 }
 
+MAX_ERRORS = 5  # unexpected errors in a row before the app restarts the board
 SYS_HZ = 125_000_000  # RP2040 nominal; SPI can then reach 62.5 MHz
 BACKLIGHT_HZ = 1000
 
 
 def set_clocks():
-    """Raise clk_peri with the system clock so SPI can pass 24 MHz.
+    """Run clk_peri from clk_sys at 125 MHz so SPI can reach 62.5 MHz.
 
-    MicroPython >= 1.23 leaves clk_peri at 48 MHz after boot; older firmware
-    takes no second argument and already runs clk_peri from clk_sys.
+    MicroPython >= 1.24 takes the peripheral clock as freq()'s second
+    argument (48 MHz or equal to the CPU clock). Older firmware takes one
+    argument, and calling it moves clk_peri to 48 MHz (micropython#13677),
+    while its boot and lightsleep-wake clocks already are 125 MHz with
+    clk_peri = clk_sys: there, leave a correct clock alone.
     """
     try:
         machine.freq(SYS_HZ, SYS_HZ)
-    except (TypeError, ValueError):
-        machine.freq(SYS_HZ)
+    except TypeError:
+        if machine.freq() != SYS_HZ:
+            machine.freq(SYS_HZ)
 
 
 def spi_rate(spi):
@@ -76,7 +81,7 @@ class App:
     def __init__(self):
         self.settings = Settings()
         self.board_name = self.settings["board"] or boards.DEFAULT
-        self.board = boards.get(self.board_name)
+        self.board = boards.get(self.board_name, getattr(sys.implementation, "_machine", ""))
         set_clocks()
         rotation = self.settings["rotation"]
         if rotation < 0:
@@ -225,8 +230,19 @@ class App:
         self.display.init()
         self.next()
         self.power.start()
+        errors = 0
         while True:
-            self.power.step()
+            try:
+                self.power.step()
+                errors = 0
+            except Exception as e:  # noqa: BLE001  (KeyboardInterrupt still ends the app)
+                # A pendant must carry on, not drop to the REPL with its
+                # backlight on: report, collect, go on; restart if it repeats.
+                errors += 1
+                sys.print_exception(e)
+                gc.collect()
+                if errors >= MAX_ERRORS:
+                    machine.reset()
 
 
 def main():

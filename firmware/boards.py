@@ -15,6 +15,8 @@
 #   vbat       ADC pin reading the battery through a divider, and its ratio
 #   vbus       pin that is high while USB power is present, or None
 #   imu        (i2c id, sda, scl, address, int pin) or None
+#   not_on     refuse to start when sys.implementation._machine contains this
+#              (a Pico W routes GP24/GP29 to its radio chip: no VBUS/VSYS sense)
 DEFAULT = "waveshare-rp2040-lcd-1.28"
 
 BOARDS = {
@@ -50,6 +52,7 @@ BOARDS = {
         "vbat": 29, "vbat_ratio": 3.0,  # Pico: VSYS/3 on GP29
         "vbus": 24,  # Pico: VBUS sense on GP24
         "imu": None,
+        "not_on": "Pico W",
     },
     # Raspberry Pi Pico + ST7789 240x240 IPS module on SPI1 (see hardware/).
     "pico-st7789": {
@@ -61,15 +64,21 @@ BOARDS = {
         "vbat": 29, "vbat_ratio": 3.0,
         "vbus": 24,
         "imu": None,
+        "not_on": "Pico W",
     },
 }
 
 
-def get(name):
-    """Return the profile for a board name, or raise ValueError naming the choices."""
+def get(name, machine=""):
+    """Return the profile for a board name, or raise ValueError naming the
+    choices. machine: sys.implementation._machine, to refuse wrong hardware."""
     try:
-        return BOARDS[name]
+        board = BOARDS[name]
     except KeyError:
         raise ValueError(
             "unknown board %r; known boards: %s" % (name, ", ".join(sorted(BOARDS)))
         )
+    wrong = board.get("not_on")
+    if wrong and wrong in machine:
+        raise ValueError("board %r does not fit a %s (%s)" % (name, wrong, machine))
+    return board

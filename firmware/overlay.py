@@ -25,17 +25,15 @@ class Overlay:
     def __init__(self, display, repaint=None):
         self.display = display
         self.repaint = repaint  # app: redraw the photo under the window
-        self.buf = None
-        self.fb = None
+        # Allocated at start-up, while the heap is still whole: the first
+        # low-battery warning comes when it is most fragmented.
+        import framebuf
+
+        self.buf = bytearray(W * H * 2)
+        self.fb = framebuf.FrameBuffer(self.buf, W, H, framebuf.RGB565)
         self.shown = False
 
     def _canvas(self):
-        # Allocated on first use only: most days never show the overlay.
-        if self.fb is None:
-            import framebuf
-
-            self.buf = bytearray(W * H * 2)
-            self.fb = framebuf.FrameBuffer(self.buf, W, H, framebuf.RGB565)
         return self.fb
 
     def _blit(self, x=X, y=Y):

@@ -20,12 +20,12 @@ import predcodec
 
 try:
     from predcodec_viper import decode_row
-except (ImportError, SyntaxError, ValueError):  # no native emitter here
+except (ImportError, SyntaxError, ValueError, TypeError):  # no emitter; ViperTypeError
     decode_row = predcodec.decode_row
 
 try:
     from fastcopy import copy
-except (ImportError, SyntaxError, ValueError):
+except (ImportError, SyntaxError, ValueError, TypeError):  # no emitter; ViperTypeError
     if sys.implementation.name == "micropython":
 
         def copy(dst, doff, src, soff, n):
@@ -51,7 +51,7 @@ else:
 
 try:
     from blend import blend565
-except (ImportError, SyntaxError, ValueError):  # no native emitter here
+except (ImportError, SyntaxError, ValueError, TypeError):  # no emitter; ViperTypeError
     _MASK = 0x07E0F81F  # see blend.py
 
     def blend565(dst, doff, old, ooff, n, a):

@@ -9,7 +9,7 @@
 #   PANEL_ASLEEP  panel in SLPIN, backlight off, CPU in timed lightsleep
 #                 (the state USB-powered pendants rest in: dormant kills USB)
 #   DEEP          dormant (lightsleep() with no timeout): only a GPIO edge
-#                 (button, IMU INT1) ends it
+#                 armed in DORMANT_WAKE_INTE (button, IMU INT1, VBUS) ends it
 #   OFF           battery below the cut-off: panel off, IMU off, dormant
 #
 # Events: TIMEOUT (the state's time is up), ACTIVITY (button, motion, serial
@@ -271,22 +271,28 @@ class Hardware:
         self.woken = False
         self.level = -1
         self.wake_pins = []
+        # (gpio, events) armed in IO_BANK0's DORMANT_WAKE_INTE for dormant
+        self.dormant_wake = []
         self.vbus = None
         Pin = machine.Pin
-        # Pin.irq(handler=...) is what wakes lightsleep(ms) early and, for
-        # GPIOs, dormant; the handler only raises a flag (no allocation).
+        # Pin.irq(handler=...) is what wakes lightsleep(ms) early; the handler
+        # only raises a flag (no allocation). Dormant ignores Pin.irq: see
+        # arm_dormant_wake().
         if board.get("button") is not None:
             b = Pin(board["button"], Pin.IN, Pin.PULL_UP)
             b.irq(handler=self.irq, trigger=Pin.IRQ_FALLING)
             self.wake_pins.append(b)
+            self.dormant_wake.append((board["button"], EDGE_LOW))
         if imu:
             i = Pin(imu[1], Pin.IN)
             i.irq(handler=self.irq, trigger=Pin.IRQ_RISING | Pin.IRQ_FALLING)
             self.wake_pins.append(i)
+            self.dormant_wake.append((imu[1], EDGE_LOW | EDGE_HIGH))
         if board.get("vbus") is not None:
             self.vbus = Pin(board["vbus"], Pin.IN)
             # Plugging in must end dormant, or USB never enumerates.
             self.vbus.irq(handler=self.irq_usb, trigger=Pin.IRQ_RISING)
+            self.dormant_wake.append((board["vbus"], EDGE_HIGH))
 
     def irq(self, pin):
         self.woken = True
@@ -300,15 +306,16 @@ class Hardware:
         return w
 
     def can_wake(self):
+        """Dormant may be entered: a button or motion can end it."""
         return bool(self.wake_pins)
 
     def usb(self):
-        """A USB host is connected: VBUS where the board senses it, else the
-        USB controller's own status (connected and not suspended)."""
+        """A USB host is attached: VBUS where the board senses it, else the
+        USB controller's status. A suspended but still enumerated host counts:
+        stopping the USB clock under it fails on wake (micropython#16442)."""
         if self.vbus is not None:
             return bool(self.vbus.value())
-        status = self.machine.mem32[USB_SIE_STATUS]
-        return bool(status & SIE_CONNECTED) and not status & SIE_SUSPENDED
+        return bool(self.machine.mem32[USB_SIE_STATUS] & SIE_CONNECTED)
 
     def link_waiting(self):
         return self.port.wait(0)
@@ -326,10 +333,9 @@ class Hardware:
         self._rebus()
 
     def _rebus(self):
-        b = self.board
-        Pin = self.machine.Pin
-        # miso=None again: a re-init must not hand GP8 (the DC pin) back to SPI.
-        self.spi.init(baudrate=b["spi_hz"], sck=Pin(b["sck"]), mosi=Pin(b["mosi"]), miso=None)
+        # rp2's SPI.init() takes the clock settings only (pins belong to the
+        # constructor), so the pin mux, GP8 = DC included, is left as it is.
+        self.spi.init(baudrate=self.board["spi_hz"])
         bl = self.display.backlight
         if bl is not None and hasattr(bl, "freq"):
             bl.freq(BACKLIGHT_HZ)  # the PWM divider follows clk_sys (duty is kept)
@@ -365,8 +371,29 @@ class Hardware:
             left -= step
 
     def dormant(self):
-        self.machine.lightsleep()
+        """lightsleep() with no timeout: the RP2040's DORMANT state. The rp2
+        port arms no GPIO wake for it (Pin.irq does not reach the dormant wake
+        logic), so our wake pins are armed by register around it."""
+        self.arm_dormant_wake(True)
+        try:
+            self.machine.lightsleep()
+        finally:
+            self.arm_dormant_wake(False)
         self.full_speed()
+
+    def arm_dormant_wake(self, on):
+        """Set or clear our pins' events in IO_BANK0 DORMANT_WAKE_INTE (RP2040
+        datasheet 2.19.6.2: one nibble per GPIO, 8 GPIOs a register), first
+        clearing stale edges in INTR (write 1 to clear), as pico-sdk does."""
+        mem = self.machine.mem32
+        for gpio, events in self.dormant_wake:
+            reg = IO_BANK0 + (gpio >> 3) * 4
+            bits = events << ((gpio & 7) * 4)
+            if on:
+                mem[reg + INTR0] = bits
+                mem[reg + DORMANT_WAKE_INTE0] |= bits
+            else:
+                mem[reg + DORMANT_WAKE_INTE0] &= ~bits
 
     def poll(self, ms):
         self.port.wait(ms)
@@ -381,10 +408,18 @@ class Hardware:
         for p in self.wake_pins:
             p.irq(handler=None)
         self.wake_pins = []
+        # Only plugging in ends the cut-off's dormant (where VBUS is sensed;
+        # elsewhere a reset does).
+        self.dormant_wake = [w for w in self.dormant_wake if w[0] == self.board.get("vbus")]
 
 
 SLOW_HZ = 48_000_000  # DIMMED: lowest clock that keeps USB's 48 MHz exact
 BACKLIGHT_HZ = 1000
 USB_SIE_STATUS = const(0x50110050)  # RP2040 datasheet 4.1.4 (USBCTRL_REGS + 0x50)
 SIE_CONNECTED = const(1 << 16)
-SIE_SUSPENDED = const(1 << 4)
+# IO_BANK0 (RP2040 datasheet 2.19.6.2): INTR0..3 and DORMANT_WAKE_INTE0..3.
+IO_BANK0 = const(0x40014000)
+INTR0 = const(0x0F0)
+DORMANT_WAKE_INTE0 = const(0x160)
+EDGE_LOW = const(0x4)  # per-GPIO event bits within its nibble
+EDGE_HIGH = const(0x8)

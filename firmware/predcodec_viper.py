@@ -150,7 +150,7 @@ def decode_row(src, cur, prev, st) -> int:
             if m > mx * 2 + 1:
                 return ERR_VALUE
             if m & 1:
-                q = -((m + 1) >> 1)
+                q = 0 - ((m + 1) >> 1)  # viper before 1.23 has no unary minus
             else:
                 q = m >> 1
             v = p + q * (near * 2 + 1)

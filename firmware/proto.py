@@ -109,6 +109,18 @@ def check(head, payload, crc_bytes):
     return struct.unpack("<I", crc_bytes)[0] == crc
 
 
+def hello_seq(seq):
+    """The first sequence number from `seq` on whose HELLO packet holds no
+    0x03. Until the pendant has read OPEN its USB stack still turns 0x03 into
+    Ctrl-C as the bytes arrive, so the packet that follows OPEN must carry
+    none (CRC included), and the host sends nothing more until its reply."""
+    for i in range(256):
+        s = (seq + i) & 0xFF
+        if 0x03 not in packet(HELLO, s, bytes((VERSION,))):
+            return s
+    raise ValueError("no HELLO without 0x03")
+
+
 def put_payload(photo_id, size, crc):
     return photo_id.encode() + struct.pack("<II", size, crc)
 

@@ -143,8 +143,7 @@ class Client:
                 self._write(FILLER)
             self._write(proto.OPEN)
             try:
-                _, payload = self.request(proto.HELLO, bytes((proto.VERSION,)), timeout=1.5)
-                self.info = json.loads(payload)
+                self.info = json.loads(self._hello(timeout=1.5))
                 break
             except TimeoutError:
                 pass
@@ -321,10 +320,21 @@ class Client:
                     raise Disconnected(f"the pendant on {self.port} stopped answering") from None
                 self._reopen()
 
+    def _hello(self, timeout: float) -> bytes:
+        """HELLO right after OPEN, on a sequence number whose packet holds no
+        0x03 (see proto.hello_seq); returns the reply's payload."""
+        self.seq = proto.hello_seq(self.seq)
+        return self.request(proto.HELLO, bytes((proto.VERSION,)), timeout=timeout)[1]
+
     def _reopen(self) -> None:
         """After silence: complete any read the pendant is stuck in, then OPEN
-        (harmless inside a session, reopens one that timed out)."""
+        (harmless inside a session, reopens one that timed out) and wait for
+        HELLO's answer, so that no later byte can meet an armed Ctrl-C."""
         self._write(FILLER + proto.OPEN)
+        try:
+            self._hello(timeout=1.5)
+        except (TimeoutError, DeviceError, ValueError):
+            pass  # the caller's retry decides
 
     def _stream(self, data: bytes, offset: int, progress) -> None:
         """Send DATA packets with up to WINDOW unacknowledged (go-back-N)."""

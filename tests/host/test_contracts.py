@@ -73,3 +73,12 @@ def test_photo_ids(name, ok):
 def test_spans_from_coverage_keeps_inner_background():
     cov = bytes([0, 9, 0, 9, 0] + [0] * 5)
     assert frames.spans_from_coverage(cov, 5, 2) == [(1, 4), (0, 0)]
+
+
+@pytest.mark.parametrize("start", range(256))
+def test_hello_after_open_never_carries_ctrl_c(start):
+    seq = proto.hello_seq(start)
+    assert 0x03 not in proto.packet(proto.HELLO, seq, bytes((proto.VERSION,)))
+    # It skips only what it must: every number in between would carry 0x03.
+    for s in range(start, start + ((seq - start) & 0xFF)):
+        assert 0x03 in proto.packet(proto.HELLO, s & 0xFF, bytes((proto.VERSION,)))

@@ -159,7 +159,30 @@ def test_reset_boots_again(run_main):
     assert sim.boots == 2
 
 
-def test_dormant_lightsleep_ends_only_on_a_pin_edge(sim_with, read_serial):
+def test_dormant_lightsleep_ends_only_on_an_armed_pin_edge(sim_with, read_serial):
+    """As on rp2: Pin.irq alone cannot end dormant; an event armed in IO_BANK0's
+    DORMANT_WAKE_INTE can (GP15 is in register 1, nibble 7; 0x4 = edge low)."""
+    sim = sim_with("""
+        import machine, sys
+        from machine import Pin
+        b = Pin(15, Pin.IN, Pin.PULL_UP)
+        b.irq(handler=lambda p: None, trigger=Pin.IRQ_FALLING)
+        sys.stdin.buffer.read(1)
+        machine.mem32[0x40014000 + 0x160 + 4] = 0x4 << 28
+        sys.stdout.write("dormant\\n")
+        machine.lightsleep()
+        print("awake")
+    """, board="pico-st7789", speed="fast")
+    with serial.Serial(sim.port, timeout=0.05) as port:
+        port.write(b"!")
+        assert b"dormant" in read_serial(sim, until=b"dormant", port=port)
+        port.write(b"x")  # serial input does not end a dormant sleep
+        assert b"awake" not in read_serial(sim, timeout=0.3, until=b"awake", port=port)
+        sim.set_pin(15, 0)
+        assert b"awake" in read_serial(sim, until=b"awake", port=port)
+
+
+def test_pin_irq_alone_does_not_end_dormant(sim_with, read_serial):
     sim = sim_with("""
         import machine, sys
         from machine import Pin
@@ -173,7 +196,22 @@ def test_dormant_lightsleep_ends_only_on_a_pin_edge(sim_with, read_serial):
     with serial.Serial(sim.port, timeout=0.05) as port:
         port.write(b"!")
         assert b"dormant" in read_serial(sim, until=b"dormant", port=port)
-        port.write(b"x")  # serial input does not end a dormant sleep
-        assert b"awake" not in read_serial(sim, timeout=0.3, until=b"awake", port=port)
         sim.set_pin(15, 0)
-        assert b"awake" in read_serial(sim, until=b"awake", port=port)
+        assert b"awake" not in read_serial(sim, timeout=0.5, until=b"awake", port=port)
+    assert any("DORMANT_WAKE_INTE" in w for w in sim.warnings)
+
+
+def test_spi_init_takes_no_pins_as_on_rp2(run_main):
+    """rp2's SPI.init() accepts baudrate, polarity, phase, bits, firstbit only:
+    re-pinning is the constructor's job (a firmware bug the sim once hid)."""
+    sim, out = run_main("""
+        from machine import SPI, Pin
+        spi = SPI(1, baudrate=10_000_000, sck=Pin(10), mosi=Pin(11), miso=None)
+        spi.init(baudrate=20_000_000)
+        try:
+            spi.init(baudrate=20_000_000, sck=Pin(10))
+            print("accepted")
+        except TypeError:
+            print("refused")
+    """)
+    assert "refused" in out

@@ -162,6 +162,8 @@ def _host_push(kind, payload):
         pin, level = payload[0], payload[1]
         old = _levels.get(pin)
         _levels[pin] = level
+        if _dormant[0] and _dormant_edge(pin, old, level):
+            _dormant[1] = True
         return Pin._edge(pin, old, level)
     if kind == ADC_LEVEL:
         ch, value = struct.unpack("<BH", payload)
@@ -175,6 +177,24 @@ def _host_push(kind, payload):
         for k, v in _config.get("adc", {}).items():
             _adc[int(k)] = v
     return False
+
+
+# Dormant (lightsleep() with no timeout) ends only on a GPIO event enabled in
+# IO_BANK0's DORMANT_WAKE_INTE registers (RP2040 datasheet 2.19.6.2: a nibble
+# per GPIO: level low, level high, edge low, edge high). The rp2 port arms
+# none of them, Pin.irq included, so the firmware must write them itself.
+_DORMANT_WAKE_INTE0 = 0x40014000 + 0x160
+_dormant = [False, False]  # in dormant, woken
+
+
+def _dormant_events(gpio):
+    return (mem32[_DORMANT_WAKE_INTE0 + 4 * (gpio >> 3)] >> (4 * (gpio & 7))) & 0xF
+
+
+def _dormant_edge(gpio, old, new):
+    ev = _dormant_events(gpio)
+    return bool((new == 0 and ev & 0x1) or (new == 1 and ev & 0x2)
+                or (old == 1 and new == 0 and ev & 0x4) or (old == 0 and new == 1 and ev & 0x8))
 
 
 def _boot():
@@ -447,11 +467,18 @@ class SPI:
         self._div = 2
         self._hdr = bytearray(1)
         self._hdr[0] = id
-        self.init(baudrate, polarity=polarity, phase=phase, bits=bits,
-                  firstbit=firstbit, sck=sck, mosi=mosi, miso=miso)
+        # Pins are the constructor's business only, as on rp2.
+        if sck is not None:
+            self._sck = _pin_id(sck)
+        if mosi is not None:
+            self._mosi = _pin_id(mosi)
+        if miso is not _UNSET:
+            self._miso = _pin_id(miso)
+        self.init(baudrate, polarity=polarity, phase=phase, bits=bits, firstbit=firstbit)
 
-    def init(self, baudrate=None, *, polarity=None, phase=None, bits=None,
-             firstbit=None, sck=None, mosi=None, miso=_UNSET):
+    def init(self, baudrate=None, *, polarity=None, phase=None, bits=None, firstbit=None):
+        # rp2's machine_spi_init takes these five and nothing else: passing
+        # sck=/mosi=/miso= raises TypeError on the device, and so here.
         if baudrate is not None:
             self._baud = int(baudrate)
         if polarity is not None:
@@ -462,12 +489,6 @@ class SPI:
             self._bits = bits
         if firstbit is not None:
             self._firstbit = firstbit
-        if sck is not None:
-            self._sck = _pin_id(sck)
-        if mosi is not None:
-            self._mosi = _pin_id(mosi)
-        if miso is not _UNSET:
-            self._miso = _pin_id(miso)
         self._div = _spi_divider(self._baud, _clk[1])
         for gpio, role in ((self._sck, "sck"), (self._mosi, "mosi"), (self._miso, "miso")):
             if gpio is not None:
@@ -656,16 +677,25 @@ def lightsleep(ms=None):
     # wake the default clocks return (a lowered freq() and SPI rates are lost).
     _bus.send(SLEEP, struct.pack("<BI", SLEEP_LIGHT, FOREVER if ms is None else int(ms)))
     if ms is None:
-        # Dormant: only a GPIO edge ends it, not serial input, in either speed;
-        # block on the bus (no spinning) until a host pin push fires an IRQ.
-        while not _bus.drain():
-            if _future:  # fast mode: the next scripted push, however far ahead
-                if _due(_future[0][0]):
+        # Dormant: only an armed GPIO event ends it (see _dormant_edge), not
+        # serial input nor a plain Pin.irq; block on the bus (no spinning).
+        if not any(_dormant_events(g) for g in range(30)):
+            _warn("dormant with no GPIO armed in DORMANT_WAKE_INTE: only a reset ends it")
+        _dormant[0] = True
+        _dormant[1] = False
+        try:
+            while not _dormant[1]:
+                _bus.drain()
+                if _dormant[1]:
                     break
-                continue
-            if _bus.inp is None:
-                raise OSError(errno.EPERM)  # nothing could ever wake us
-            _bus.pending(-1)
+                if _future:  # fast mode: the next scripted push, however far ahead
+                    _due(_future[0][0])
+                    continue
+                if _bus.inp is None:
+                    raise OSError(errno.EPERM)  # nothing could ever wake us
+                _bus.pending(-1)
+        finally:
+            _dormant[0] = False
         reason = WAKE_PIN
     else:
         reason = _wait(int(ms) * 1000, True, True)
