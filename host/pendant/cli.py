@@ -269,7 +269,8 @@ def upload_photos(port: str | None, photos, options: RenderOptions, force=False,
                 echo(f"{name}: already on the pendant (id {ff.id}); --force uploads again")
             else:
                 took = time.monotonic() - t0
-                echo(f"{name}: uploaded {len(ff):,} bytes in {took:.1f} s (id {ff.id})")
+                took_text = f"{took * 1000:.0f} ms" if took < 1 else f"{took:.1f} s"
+                echo(f"{name}: uploaded {len(ff):,} bytes in {took_text} (id {ff.id})")
     except link_mod.LinkError as e:
         click.echo(f"error: {e}", err=True)
         failures += 1
