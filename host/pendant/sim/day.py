@@ -140,24 +140,23 @@ def schedule(sim: Simulator, profile: Profile, t0_us: int) -> list[int]:
 
 
 def _put_photos(flash: Path, board: str, photos: list[str], firmware_dir=None) -> None:
-    """Upload photos over the link (USB connected, real speed) into the flash."""
-    from pendant.cli import upload_photos
+    """Upload photos over the link (USB connected, real speed) into the flash.
+
+    The Simulator stores `board` in the settings as `pendant install --board`
+    would, so the day's boot drives the right panel."""
+    from pendant.batch import convert_all
     from pendant.link import Client
     from pendant.photo import RenderOptions
 
     panel = boards.get(board)["panel"]
+    converted = convert_all(photos, RenderOptions(panel=panel))
+    bad = [c.error for c in converted if c.error]
+    if bad:
+        raise RuntimeError("cannot convert the day's photos: " + "; ".join(bad))
     with Simulator(flash, board=board, firmware_dir=firmware_dir) as sim:
-        # The firmware takes its board from its settings (as `pendant install
-        # --board` leaves them); it applies at the next boot, the day's.
-        c = Client(sim.port)
-        c.open()
-        try:
-            c.set_settings({"board": board})
-        finally:
-            c.close()
-        if photos and upload_photos(sim.port, photos, RenderOptions(panel=panel),
-                                    echo=lambda *a, **k: None):
-            raise RuntimeError("could not upload the day's photos:\n" + sim.console_log)
+        with Client(sim.port) as c:
+            for conv in converted:
+                c.put(conv.frame.data, conv.frame.id)
 
 
 def run_day(board: str, profile: Profile, capacity_mah: float = 200.0,
