@@ -104,3 +104,14 @@ def start_sim_and_read_first_line(words, cwd, env):
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+
+
+def test_relative_links_in_the_docs_resolve():
+    docs = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md")),
+            *sorted((ROOT / "hardware").glob("*.md"))]
+    broken = []
+    for md in docs:
+        for link in re.findall(r"\]\(([^)#\s]+)", md.read_text()):
+            if not link.startswith(("http://", "https://")) and not (md.parent / link).exists():
+                broken.append(f"{md.relative_to(ROOT)} -> {link}")
+    assert not broken, broken
