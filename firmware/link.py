@@ -25,6 +25,21 @@ MAX_FRAME = 240 * 240 * 2 + frame.HEADER_SIZE + 240 * frame.SPAN_SIZE
 CTRL_C = const(0x03)
 
 
+def _piece_views(buf, pos):
+    """{offset: view of buf from offset} for every offset in buf where a piece
+    read can start: the payload always starts at the packet's byte HEAD_SIZE,
+    so its piece starts are fixed; a 4-byte CRC may be split anywhere."""
+    mv = memoryview(buf)
+    if pos is None:
+        starts = range(1, len(buf))
+    else:
+        starts = range(proto.PIECE - pos % proto.PIECE, len(buf), proto.PIECE)
+    views = {}
+    for off in starts:
+        views[off] = mv[off:]
+    return views
+
+
 class Session:
     """State of one upload in progress."""
 
@@ -51,6 +66,12 @@ class Link:
         self.payload = bytearray(proto.MAX_PAYLOAD)
         self.crc = bytearray(proto.CRC_SIZE)
         self.out = bytearray(proto.HEAD_SIZE)
+        self.out_crc = bytearray(proto.CRC_SIZE)
+        self.ack = bytearray(4)
+        # Views where a piece read may start inside a buffer (see _read),
+        # made once so that receiving allocates nothing per piece.
+        self.payload_views = _piece_views(self.payload, proto.HEAD_SIZE)
+        self.crc_views = _piece_views(self.crc, None)
         self.match = 0
         self.upload = None
         self.handlers = {
@@ -122,20 +143,20 @@ class Link:
 
     # -- packets -------------------------------------------------------------
 
-    def _read(self, buf, n, timeout, pos=0):
+    def _read(self, buf, n, timeout, pos=0, views=None):
         """Fill buf[:n] with bytes pos.. of a packet; False if the link goes
         quiet for `timeout` ms first. Each readinto() ends at a multiple of
-        READ_PIECE from the packet's start (see proto.PIECE)."""
+        READ_PIECE from the packet's start (see proto.PIECE); views are buf's
+        precomputed piece views (_piece_views), so a read allocates nothing."""
         port = self.port
-        if pos % READ_PIECE + n <= READ_PIECE:  # one piece: no memoryview to allocate
+        if pos % READ_PIECE + n <= READ_PIECE:  # one piece
             return port.wait(timeout) and port.readinto(buf, n) == n
-        view = memoryview(buf)
         got = 0
         while got < n:
             k = READ_PIECE - (pos + got) % READ_PIECE
             if k > n - got:
                 k = n - got
-            if not port.wait(timeout) or port.readinto(view[got : got + k], k) != k:
+            if not port.wait(timeout) or port.readinto(views[got] if got else buf, k) != k:
                 return False
             got += k
         return True
@@ -166,10 +187,11 @@ class Link:
             if n > proto.MAX_PAYLOAD:
                 self.error(seq, proto.E_BAD_PACKET, "packet too long")
                 continue
-            if n and not self._read(self.payload, n, BYTE_MS, proto.HEAD_SIZE):
+            if n and not self._read(self.payload, n, BYTE_MS, proto.HEAD_SIZE,
+                                    self.payload_views):
                 self.error(seq, proto.E_BAD_PACKET, "packet cut short")
                 continue
-            if not self._read(self.crc, 4, BYTE_MS, proto.HEAD_SIZE + n):
+            if not self._read(self.crc, 4, BYTE_MS, proto.HEAD_SIZE + n, self.crc_views):
                 self.error(seq, proto.E_BAD_PACKET, "packet cut short")
                 continue
             if not proto.check(head, memoryview(self.payload)[:n], self.crc):
@@ -190,7 +212,8 @@ class Link:
         self.port.write(out)
         if n:
             self.port.write(payload)
-        self.port.write(struct.pack("<I", crc))
+        struct.pack_into("<I", self.out_crc, 0, crc)
+        self.port.write(self.out_crc)
 
     def reply_json(self, seq, value):
         self.reply(proto.OK, seq, json.dumps(value).encode())
@@ -286,7 +309,8 @@ class Link:
             self.error(seq, proto.E_NO_SPACE, "cannot write the photo (%s)" % e)
             return
         up.offset += n
-        self.reply(proto.ACK, seq, struct.pack("<I", up.offset))
+        struct.pack_into("<I", self.ack, 0, up.offset)
+        self.reply(proto.ACK, seq, self.ack)
         self.app.upload_progress(up.offset, up.size)
 
     def on_commit(self, seq, payload):

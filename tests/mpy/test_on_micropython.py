@@ -11,3 +11,7 @@ def test_contracts_match_golden_vectors_on_micropython(run_mpy):
 
 def test_painting_allocates_nothing(run_mpy):
     assert "paint ok without allocating" in run_mpy("mpy_paint.py")
+
+
+def test_receiving_a_packet_allocates_nothing(run_mpy):
+    assert "receive ok without allocating" in run_mpy("mpy_receive.py")
