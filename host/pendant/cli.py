@@ -230,9 +230,21 @@ def _client(port):
 
 
 def upload_photos(port: str | None, photos, options: RenderOptions, force=False,
-                  echo=click.echo, quality=frames_mod.DEFAULT_QUALITY) -> int:
+                  echo=click.echo, quality=frames_mod.DEFAULT_QUALITY,
+                  own_panel=False) -> int:
     """Convert then upload photos; returns the number of failures. Used by
-    `pendant upload` and `pendant demo` alike."""
+    `pendant upload` and `pendant demo` alike.
+
+    own_panel: make the frames for the panel the pendant reports (a GC9A01 or
+    an ST7789), asked in a short session of its own before converting (a
+    session left idle while photos convert would time out on the pendant).
+    """
+    if own_panel:
+        client = _client(port)
+        panel = client.info.get("panel")
+        client.close()
+        if panel in ("gc9a01", "st7789"):
+            options = dataclasses.replace(options, panel=panel)
     converted = list(convert_many(photos, options, quality))
     failures = sum(1 for _, _, _, err in converted if err)
     for _, _, _, err in converted:
@@ -290,15 +302,8 @@ def upload(photos, port, force, **kw):
     Each photo is checked on the pendant before it joins the slideshow; an
     interrupted upload resumes where it stopped on the next try.
     """
-    options = _options(**kw)
-    if kw["panel"] is None:
-        # Make frames for the panel the pendant has (a GC9A01 or an ST7789).
-        client = _client(port)
-        panel = client.info.get("panel", options.panel)
-        client.close()
-        if panel in ("gc9a01", "st7789"):
-            options = dataclasses.replace(options, panel=panel)
-    failures = upload_photos(port, photos, options, force=force, quality=kw["quality"])
+    failures = upload_photos(port, photos, _options(**kw), force=force, quality=kw["quality"],
+                             own_panel=kw["panel"] is None)
     if len(photos) > 1:
         click.echo(f"{len(photos) - failures} of {len(photos)} photos done"
                    + (f", {failures} failed" if failures else ""))
@@ -423,8 +428,7 @@ def demo(screen, board):
     with tempfile.TemporaryDirectory(prefix="pendant-demo-") as flash:
         with Simulator(flash_dir=flash, board=board) as s:
             click.echo(f"simulated pendant on {s.port}")
-            panel = "st7789" if "st7789" in board else "gc9a01"
-            failures = upload_photos(s.port, photos, RenderOptions(panel=panel))
+            failures = upload_photos(s.port, photos, RenderOptions(), own_panel=True)
             if failures:
                 fail("the demo upload failed")
             s.wait_screen_change(timeout=10)
