@@ -13,7 +13,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
 from pendant import frames
-from pendant.photo import PhotoError, Rendered, RenderOptions, render
+from pendant.photo import PhotoError, Rendered, RenderOptions, jpegbands, render
 
 
 @dataclass
@@ -30,6 +30,12 @@ def convert_one(path, options: RenderOptions, quality: str = frames.DEFAULT_QUAL
     except PhotoError as e:
         return Converted(str(path), None, None, str(e))
     return Converted(str(path), frames.from_render(r, quality), r, None)
+
+
+def _init_worker() -> None:
+    # Every core already runs a worker: decoding one photo on several threads
+    # would only make them fight over the cores.
+    jpegbands.set_threads(1)
 
 
 def _job(args) -> Converted:
@@ -56,7 +62,7 @@ def convert_all(paths: Iterable, options: RenderOptions,
             if progress:
                 progress(results[-1])
         return results
-    with ProcessPoolExecutor(max_workers=n) as pool:
+    with ProcessPoolExecutor(max_workers=n, initializer=_init_worker) as pool:
         for result in pool.map(_job, jobs):
             results.append(result)
             if progress:
