@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import functools
 
-from PIL import Image, ImageChops, ImageMath
+import numpy
+from PIL import Image
 
 from . import bluenoise
 
@@ -34,10 +35,13 @@ def _bits(levels: int) -> int:
 
 
 @functools.lru_cache(maxsize=4)
-def _nearest_lut(levels: int) -> tuple[int, ...]:
+def _nearest_lut(levels: int) -> numpy.ndarray:
     bits = _bits(levels)
     values = [expand(i, bits) for i in range(levels)]
-    return tuple(min(range(levels), key=lambda i: abs(values[i] - v)) for v in range(256))
+    nearest = [min(range(levels), key=lambda i: abs(values[i] - v)) for v in range(256)]
+    table = numpy.array(nearest, dtype=numpy.uint8)
+    table.setflags(write=False)  # cached: shared by every call
+    return table
 
 
 @functools.lru_cache(maxsize=4)
@@ -51,51 +55,125 @@ def _grey_palette(levels: int) -> Image.Image:
     return pal
 
 
-def _error_diffusion(channel: Image.Image, levels: int) -> Image.Image:
+def _floyd_steinberg(channel: numpy.ndarray, levels: int) -> numpy.ndarray:
     """Floyd-Steinberg to `levels` grey levels, done by Pillow's C quantiser.
 
     Pillow diffuses error only against a palette, so the channel is shown to
     it as a grey RGB image and the palette holds just this channel's levels;
     the palette index that comes back is the level.
     """
-    grey = Image.merge("RGB", (channel, channel, channel))
+    grey = Image.fromarray(numpy.ascontiguousarray(channel)).convert("RGB")
     q = grey.quantize(palette=_grey_palette(levels), dither=Image.Dither.FLOYDSTEINBERG)
-    index = Image.frombytes("L", q.size, q.tobytes())
     # Indices past the palette's levels cannot occur, but clamp to be safe.
-    return index.point([min(i, levels - 1) for i in range(256)])
+    return numpy.minimum(numpy.asarray(q), levels - 1)
 
 
-def _threshold(channel: Image.Image, levels: int) -> Image.Image:
+@functools.lru_cache(maxsize=256)
+def _settled_level(value: int, levels: int) -> int | None:
+    """The level a flat area of `value` dithers to if it leaves no error behind, else None.
+
+    Pillow looks levels up at 6-bit precision, so even some exact levels (green
+    33 and up) come out one lower and pass error on.
+    """
+    level = int(_floyd_steinberg(numpy.full((1, 1), value, dtype=numpy.uint8), levels)[0, 0])
+    return level if expand(level, _bits(levels)) == value else None
+
+
+def _flat_rows(rgb: numpy.ndarray) -> int:
+    """How many leading rows of an RGB array are all the colour of its first pixel."""
+    if (rgb[0] != rgb[0, 0]).any():
+        return 0
+    h = rgb.shape[0]
+    differs = (rgb.reshape(h, -1) != rgb[0].reshape(-1)).any(axis=1)
+    return int(differs.argmax()) if differs.any() else h
+
+
+def _error_diffusion(channel: numpy.ndarray, levels: int, flat: int) -> numpy.ndarray:
+    """Floyd-Steinberg, leaving out the `flat` leading rows of one value if they carry no error.
+
+    Above a heart the frame is flat background: dithered it gives one level and
+    no error, so the rows below come out the same without diffusing it.
+    """
+    level = _settled_level(int(channel[0, 0]), levels) if flat else None
+    out = numpy.empty(channel.shape, dtype=numpy.uint8)
+    if level is None:
+        flat = 0
+    else:
+        out[:flat] = level
+    if flat < len(out):
+        out[flat:] = _floyd_steinberg(channel[flat:], levels)
+    return out
+
+
+# Frames are this size or smaller: one tiling serves them all.
+_TEXTURE = 240
+
+
+def _threshold(channel: numpy.ndarray, levels: int) -> numpy.ndarray:
     """Ordered dither with a tiled blue-noise threshold: level = floor(v*(n-1)/255 + t).
 
     Done in integers scaled by 4096 so the 64x64 texture's 4096 thresholds all
     count, even for 5-bit channels.
     """
-    texture = bluenoise.tiled(channel.size)  # "I", 0..4095, each value t*4096
-    value = channel.convert("I")
-    out = ImageMath.lambda_eval(
-        lambda a: (a["v"] * ((levels - 1) * 4096) + a["t"] * 255) / (255 * 4096),
-        v=value,
-        t=texture,
-    )
-    return out.convert("L")
+    h, w = channel.shape
+    texture = _texture()[:h, :w] if h <= _TEXTURE and w <= _TEXTURE else _tiled(h, w)
+    value = channel.astype(numpy.int32)
+    return ((value * ((levels - 1) * 4096) + texture * 255) // (255 * 4096)).astype(numpy.uint8)
 
 
-def quantize(image: Image.Image, method: str) -> tuple[Image.Image, Image.Image, Image.Image]:
-    """RGB image -> (red 0..31, green 0..63, blue 0..31) level images, mode "L"."""
+@functools.lru_cache(maxsize=1)
+def _texture() -> numpy.ndarray:
+    texture = _tiled(_TEXTURE, _TEXTURE)
+    texture.setflags(write=False)  # cached: shared by every call
+    return texture
+
+
+def _tiled(h: int, w: int) -> numpy.ndarray:
+    """The blue-noise texture tiled from the top-left corner: "I" values, t*4096."""
+    return numpy.asarray(bluenoise.tiled((w, h)), dtype=numpy.int32)
+
+
+def quantize(
+    rgb: numpy.ndarray, method: str
+) -> tuple[numpy.ndarray, numpy.ndarray, numpy.ndarray]:
+    """RGB pixels (rows x columns x 3) -> (red 0..31, green 0..63, blue 0..31) levels, uint8."""
+    flat = _flat_rows(rgb) if method == "fs" else 0
     out = []
-    for channel, levels in zip(image.split(), (RED_LEVELS, GREEN_LEVELS, BLUE_LEVELS), strict=True):
+    for i, levels in enumerate((RED_LEVELS, GREEN_LEVELS, BLUE_LEVELS)):
+        channel = rgb[:, :, i]
         if method == "fs":
-            out.append(_error_diffusion(channel, levels))
+            out.append(_error_diffusion(channel, levels, flat))
         elif method == "blue":
             out.append(_threshold(channel, levels))
         else:
-            out.append(channel.point(list(_nearest_lut(levels))))
+            out.append(_nearest_lut(levels)[channel])
     return out[0], out[1], out[2]
 
 
-def pack(red: Image.Image, green: Image.Image, blue: Image.Image) -> bytes:
-    """Level images -> big-endian RGB565 bytes, row-major (the panel's byte order)."""
-    high = ImageChops.add(red.point(lambda i: (i << 3) & 0xFF), green.point(lambda i: i >> 3))
-    low = ImageChops.add(green.point(lambda i: ((i & 7) << 5) & 0xFF), blue)
-    return Image.merge("LA", (high, low)).tobytes()
+def words(red: numpy.ndarray, green: numpy.ndarray, blue: numpy.ndarray) -> numpy.ndarray:
+    """Levels -> RGB565 values (uint16)."""
+    r, g, b = (channel.astype(numpy.uint16) for channel in (red, green, blue))
+    return (r << 11) | (g << 5) | b
+
+
+def to_bytes(values: numpy.ndarray) -> bytes:
+    """RGB565 values -> big-endian bytes, row-major (the panel's byte order)."""
+    return values.astype(">u2").tobytes()
+
+
+def frame(canvas: Image.Image, coverage: Image.Image, method: str, background: int) -> bytes:
+    """An RGB canvas as the panel's RGB565 bytes; where coverage is 0, exactly `background`."""
+    covered = numpy.asarray(coverage) != 0
+    out = numpy.full(covered.shape, background, dtype=numpy.uint16)
+    rows = numpy.flatnonzero(covered.any(axis=1))
+    if len(rows):
+        # No dither looks ahead (error diffusion carries error only onwards,
+        # blue noise is tiled from the top-left, rounding is per pixel), so the
+        # background rows below the shape cannot change it: leave them out.
+        bottom = int(rows[-1]) + 1
+        levels = quantize(numpy.asarray(canvas)[:bottom], method)
+        # Dithering may nudge background pixels next to the edge; outside the
+        # mask the pixels must be the background exactly (the frame does not
+        # store them).
+        out[:bottom] = numpy.where(covered[:bottom], words(*levels), background)
+    return to_bytes(out)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from PIL import Image, ImageChops
 
 from .. import glass
-from . import color, dither, framing, load, mask
+from . import load, mask
 from .errors import PhotoError
 from .options import RenderOptions
 
@@ -60,12 +60,16 @@ def render(source, options: RenderOptions | None = None) -> Rendered:
         raise PhotoError("%s: cannot convert (%s)" % (name, detail)) from None
 
 
-def _scale(crop, target, headroom: float = color.HEADROOM) -> float:
+def _scale(crop, target, headroom: float) -> float:
     """Fraction of the photo's resolution that leaves `headroom` source pixels per output pixel."""
     return min(1.0, headroom * target[0] / (crop[2] - crop[0]))
 
 
 def _render(source, opts: RenderOptions) -> Rendered:
+    # The pixel work uses numpy, which takes a while to import: loaded with the
+    # first photo, not by every command that imports pendant.photo.
+    from . import color, dither, framing
+
     background = dither.rgb565_to_rgb888(opts.background)
     shape = mask.shape(
         opts.panel, opts.mask, opts.heart_scale, opts.heart_y, opts.outline is not None
@@ -84,16 +88,18 @@ def _render(source, opts: RenderOptions) -> Rendered:
         subject = framing.Subject(*opts.focus) if manual else framing.Subject(0.5, 0.5)
         full_box = framing.choose_crop(width, height, where, subject, opts.zoom, False)
         # Decode only as much resolution as the crop needs (JPEG draft mode).
-        photo = load.decode(opened, _scale(full_box, target), opts.rotate, background)
+        scale = _scale(full_box, target, color.HEADROOM)
+        photo = load.decode(opened, scale, opts.rotate, background)
         if not manual:
             subject = framing.find_subject(photo, opts.faces)
             full_box = framing.choose_crop(width, height, where, subject, opts.zoom, auto_zoom)
-            needed = _scale(full_box, target, headroom=1.0)
+            needed = _scale(full_box, target, 1.0)
             if needed > photo.size[0] / width * 1.001 and photo.size[0] < width:
                 # Auto-framing zoomed in past what the draft decode kept.
                 again = load.open_photo(source, opts.frame)
                 try:
-                    photo = load.decode(again, _scale(full_box, target), opts.rotate, background)
+                    scale = _scale(full_box, target, color.HEADROOM)
+                    photo = load.decode(again, scale, opts.rotate, background)
                 finally:
                     again.close()
     finally:
@@ -104,28 +110,27 @@ def _render(source, opts: RenderOptions) -> Rendered:
     resized = color.resize_linear(photo, box, target, opts.panel, background)
 
     canvas = Image.new("RGB", (SIZE, SIZE), background)
-    layer = canvas.copy()
-    layer.paste(resized, (bx0, by0))
-    canvas = Image.composite(layer, canvas, shape.coverage)
+    # Blended by coverage, as Image.composite would; outside the box the
+    # coverage is 0 and the canvas stays background. (The box's coverage is
+    # pasted out, not crop()ped: Pillow counts a crop against its bomb limit.)
+    inside = Image.new("L", target)
+    inside.paste(shape.coverage, (-bx0, -by0))
+    canvas.paste(resized, (bx0, by0), inside)
     coverage = shape.coverage
     if shape.outline is not None and opts.outline is not None:
         ring = Image.new("RGB", (SIZE, SIZE), dither.rgb565_to_rgb888(opts.outline))
         canvas = Image.composite(ring, canvas, shape.outline)
         coverage = ImageChops.lighter(coverage, shape.outline)
 
-    red, green, blue = dither.quantize(canvas, opts.dither)
-    # Dithering may nudge background pixels next to the edge; outside the mask
-    # the pixels must be the background exactly (the frame does not store them).
-    outside = coverage.point([255] + [0] * 255)
-    for band, level in zip((red, green, blue), dither.rgb565_levels(opts.background), strict=True):
-        band.paste(level, mask=outside)
+    rgb565 = dither.frame(canvas, coverage, opts.dither, opts.background)
     return Rendered(
         width=SIZE,
         height=SIZE,
-        rgb565=dither.pack(red, green, blue),
+        rgb565=rgb565,
         coverage=coverage.tobytes(),
         background=opts.background,
         panel=opts.panel,
         crop=full_box,
         box=shape.box,
     )
+
