@@ -3,7 +3,11 @@
 
 Both run side by side in the same process, alternating, over several
 repetitions (this machine is shared and noisy: only the ratio means much).
-Then N photos go through render() on a process pool using every core.
+Each picture is saved twice: as Pillow and libjpeg save by default (no
+restart markers: one serial Huffman chain) and with a restart marker per row
+of MCUs (which render() decodes in bands on every core). Then N photos go
+all the way to frame files (render + encode, what `pendant convert` does)
+through pendant.batch on a process pool using every core.
 
     .venv/bin/python tools/bench_convert.py [--reps 7] [--batch 100] [--photo PATH]
 """
@@ -17,18 +21,18 @@ import platform
 import statistics
 import tempfile
 import time
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from PIL import Image
 
-from pendant.photo import RenderOptions, framing, render
+from pendant import batch
+from pendant.photo import RenderOptions, framing, jpegbands, render
 
 SAMPLE = Path(__file__).resolve().parent.parent / "host" / "pendant" / "samples" / "astronaut.jpg"
 MEGAPIXELS_12 = (4032, 3024)  # a 12 MP phone camera's frame
 
 
-def make_big_jpeg(source: Path, folder: Path, grain: float) -> Path:
+def make_big_jpeg(source: Path, folder: Path, grain: float, restarts: bool = False) -> Path:
     """Upscale a sample to 4032x3024 (cover-crop) and save it like a phone would.
 
     An upscaled picture is smoother than a real photo, and JPEG decoding time
@@ -46,8 +50,9 @@ def make_big_jpeg(source: Path, folder: Path, grain: float) -> Path:
         if grain:
             noise = Image.effect_noise((w, h), 24).convert("RGB")
             big = Image.blend(big, noise, grain)
-    out = folder / ("big-12mp-grain%g.jpg" % grain)
-    big.save(out, quality=92)  # 4:2:0 chroma, as phone cameras save
+    out = folder / ("big-12mp-grain%g%s.jpg" % (grain, "-rst" if restarts else ""))
+    extra = {"restart_marker_rows": 1} if restarts else {}
+    big.save(out, quality=92, **extra)  # 4:2:0 chroma, as phone cameras save
     return out
 
 
@@ -94,19 +99,25 @@ def main() -> None:
     print("cpu: %s, nproc %d, python %s, Pillow %s, faces extra: %s"
           % (cpu_model(), os.cpu_count() or 1, platform.python_version(), Image.__version__,
              "yes" if framing.faces_available() else "no"))
+    print("render() decodes on up to %d threads" % jpegbands.threads())
     with tempfile.TemporaryDirectory() as tmp:
         for grain in (0.0, 0.12):
-            big = make_big_jpeg(sample, Path(tmp), grain)
-            print("\ninput: %s upscaled to %dx%d JPEG, grain %g, %.1f MB"
-                  % (sample.name, *MEGAPIXELS_12, grain, big.stat().st_size / 1e6))
-            compare(big, args.reps)
+            for restarts in (False, True):
+                big = make_big_jpeg(sample, Path(tmp), grain, restarts)
+                print("\ninput: %s upscaled to %dx%d JPEG, grain %g, %s, %.1f MB"
+                      % (sample.name, *MEGAPIXELS_12, grain,
+                         "a restart marker per MCU row" if restarts else "no restart markers",
+                         big.stat().st_size / 1e6))
+                compare(big, args.reps)
         pool_run(big, args.batch)
 
 
 def draft_decode_only(path: Path) -> None:
-    """The floor: the JPEG decode at the DCT scale render() uses, nothing else."""
+    """The serial floor: one JPEG decode at 1/8 DCT scale (what render() asks), nothing else."""
     with Image.open(path) as im:
-        im.draft("RGB", (im.width // 8 + 1, im.height // 8 + 1))
+        w, h = im.size
+        im.draft("RGB", (w // 8, h // 8))
+        assert im.size == (-(-w // 8), -(-h // 8)), "not decoding at 1/8"
         im.load()
 
 
@@ -115,7 +126,7 @@ def compare(big: Path, reps: int) -> None:
             ("render(), faces=False (detail heuristic)", ours_no_faces)]
     if framing.faces_available():
         runs.append(("render(), default (faces via OpenCV)", ours))
-    runs.append(("floor: JPEG decode at 1/8 DCT scale only", draft_decode_only))
+    runs.append(("floor: one serial JPEG decode at 1/8 DCT scale", draft_decode_only))
     for _, fn in runs:
         fn(big)  # warm caches (mask, lookup tables, cascade) as a long-running tool would
     times: list[list[float]] = [[] for _ in runs]
@@ -129,14 +140,16 @@ def compare(big: Path, reps: int) -> None:
     print("  (median of %d alternating runs)" % reps)
 
 
-def pool_run(big: Path, batch: int) -> None:
-    workers = os.cpu_count() or 1
+def pool_run(big: Path, count: int) -> None:
+    """`pendant convert` of `count` photos: render + frame encoding, on every core."""
+    workers = batch.workers_for(count)
     start = time.perf_counter()
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        list(pool.map(ours, [big] * batch, chunksize=4))
+    results = batch.convert_all([big] * count, RenderOptions())
     took = time.perf_counter() - start
-    print("\npool: %d x 12 MP photos (%s) on %d processes in %.2f s (%.1f photos/s, incl. start)"
-          % (batch, big.name, workers, took, batch / took))
+    assert all(r.frame is not None for r in results)
+    print("\nbatch: %d x 12 MP photos (%s) to frame files on %d processes in %.2f s"
+          " (%.1f photos/s, incl. the pool's start)"
+          % (count, big.name, workers, took, count / took))
 
 
 if __name__ == "__main__":
