@@ -54,6 +54,7 @@ MIN_BYTES = 256 * 1024
 _threads = 0  # 0: one per core
 _pool: ThreadPoolExecutor | None = None
 _pool_size = 0
+_pool_pid = 0
 _pool_lock = threading.Lock()
 
 
@@ -212,13 +213,14 @@ def band_files(data: bytes, layout: Layout, first: list[int]) -> list[Band] | No
 
 
 def _executor(n: int) -> ThreadPoolExecutor:
-    global _pool, _pool_size
+    global _pool, _pool_size, _pool_pid
     with _pool_lock:
-        if _pool is None or _pool_size < n:
-            if _pool is not None:
+        # A forked child inherits the pool object but not its threads.
+        if _pool is None or _pool_size < n or _pool_pid != os.getpid():
+            if _pool is not None and _pool_pid == os.getpid():
                 _pool.shutdown(wait=False)
             _pool = ThreadPoolExecutor(max_workers=n, thread_name_prefix="jpegband")
-            _pool_size = n
+            _pool_size, _pool_pid = n, os.getpid()
         return _pool
 
 
