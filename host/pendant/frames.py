@@ -86,6 +86,21 @@ def pred_pixels(rgb565: bytes, spans, background: int, width: int,
                 near: tuple[int, int, int] = (0, 0, 0)) -> bytes:
     """The ENC_PRED pixel data for a full RGB565 picture (predcodec.py's bitstream).
 
+    Lossless goes to the numpy encoder (fastpred.py, the same bytes as
+    pred_pixels_reference, many times faster); near-lossless, where each
+    prediction uses decoded neighbours, to pred_pixels_reference.
+    """
+    if tuple(near) == (0, 0, 0):
+        from pendant import fastpred  # numpy: imported with the first photo
+
+        return fastpred.pred_pixels_lossless(rgb565, spans, background, width)
+    return pred_pixels_reference(rgb565, spans, background, width, near)
+
+
+def pred_pixels_reference(rgb565: bytes, spans, background: int, width: int,
+                          near: tuple[int, int, int] = (0, 0, 0)) -> bytes:
+    """pred_pixels in plain Python, symbol by symbol (any `near`).
+
     A mirror of predcodec.decode_row: same neighbours, prediction, contexts,
     statistics; it picks each q so the decoded value stays within `near`.
     """
