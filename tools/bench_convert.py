@@ -71,6 +71,15 @@ def ours_no_faces(path: Path) -> bytes:
     return render(path, RenderOptions(faces=False)).rgb565
 
 
+def ours_no_faces_one_thread(path: Path) -> bytes:
+    """As above with the decode on one thread: what restart-marker bands save."""
+    jpegbands.set_threads(1)
+    try:
+        return render(path, RenderOptions(faces=False)).rgb565
+    finally:
+        jpegbands.set_threads(0)
+
+
 def _timed(fn, path: Path) -> float:
     start = time.perf_counter()
     fn(path)
@@ -108,7 +117,7 @@ def main() -> None:
                       % (sample.name, *MEGAPIXELS_12, grain,
                          "a restart marker per MCU row" if restarts else "no restart markers",
                          big.stat().st_size / 1e6))
-                compare(big, args.reps)
+                compare(big, args.reps, restarts)
         pool_run(big, args.batch)
 
 
@@ -121,9 +130,11 @@ def draft_decode_only(path: Path) -> None:
         im.load()
 
 
-def compare(big: Path, reps: int) -> None:
+def compare(big: Path, reps: int, restarts: bool) -> None:
     runs = [("naive (open, convert RGB, full decode, resize 240x240)", naive),
             ("render(), faces=False (detail heuristic)", ours_no_faces)]
+    if restarts:
+        runs.append(("render(), faces=False, decode on one thread", ours_no_faces_one_thread))
     if framing.faces_available():
         runs.append(("render(), default (faces via OpenCV)", ours))
     runs.append(("floor: one serial JPEG decode at 1/8 DCT scale", draft_decode_only))
