@@ -26,7 +26,7 @@ from pathlib import Path
 from PIL import Image
 
 from pendant import batch
-from pendant.photo import RenderOptions, framing, jpegbands, render
+from pendant.photo import RenderOptions, cores, framing, render
 
 SAMPLE = Path(__file__).resolve().parent.parent / "host" / "pendant" / "samples" / "astronaut.jpg"
 MEGAPIXELS_12 = (4032, 3024)  # a 12 MP phone camera's frame
@@ -72,12 +72,12 @@ def ours_no_faces(path: Path) -> bytes:
 
 
 def ours_no_faces_one_thread(path: Path) -> bytes:
-    """As above with the decode on one thread: what restart-marker bands save."""
-    jpegbands.set_threads(1)
+    """As above on one thread (no JPEG bands, one channel at a time): what threads save."""
+    cores.set_threads(1)
     try:
         return render(path, RenderOptions(faces=False)).rgb565
     finally:
-        jpegbands.set_threads(0)
+        cores.set_threads(0)
 
 
 def _timed(fn, path: Path) -> float:
@@ -108,7 +108,7 @@ def main() -> None:
     print("cpu: %s, nproc %d, python %s, Pillow %s, faces extra: %s"
           % (cpu_model(), os.cpu_count() or 1, platform.python_version(), Image.__version__,
              "yes" if framing.faces_available() else "no"))
-    print("render() decodes on up to %d threads" % jpegbands.threads())
+    print("render() uses up to %d threads" % cores.threads())
     with tempfile.TemporaryDirectory() as tmp:
         for grain in (0.0, 0.12):
             for restarts in (False, True):
@@ -117,7 +117,7 @@ def main() -> None:
                       % (sample.name, *MEGAPIXELS_12, grain,
                          "a restart marker per MCU row" if restarts else "no restart markers",
                          big.stat().st_size / 1e6))
-                compare(big, args.reps, restarts)
+                compare(big, args.reps)
         pool_run(big, args.batch)
 
 
@@ -130,11 +130,10 @@ def draft_decode_only(path: Path) -> None:
         im.load()
 
 
-def compare(big: Path, reps: int, restarts: bool) -> None:
+def compare(big: Path, reps: int) -> None:
     runs = [("naive (open, convert RGB, full decode, resize 240x240)", naive),
             ("render(), faces=False (detail heuristic)", ours_no_faces)]
-    if restarts:
-        runs.append(("render(), faces=False, decode on one thread", ours_no_faces_one_thread))
+    runs.append(("render(), faces=False, on one thread", ours_no_faces_one_thread))
     if framing.faces_available():
         runs.append(("render(), default (faces via OpenCV)", ours))
     runs.append(("floor: one serial JPEG decode at 1/8 DCT scale", draft_decode_only))

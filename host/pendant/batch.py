@@ -13,7 +13,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
 from pendant import frames
-from pendant.photo import PhotoError, Rendered, RenderOptions, jpegbands, render
+from pendant.photo import PhotoError, Rendered, RenderOptions, cores, render
 
 
 @dataclass
@@ -33,9 +33,9 @@ def convert_one(path, options: RenderOptions, quality: str = frames.DEFAULT_QUAL
 
 
 def _init_worker() -> None:
-    # Every core already runs a worker: decoding one photo on several threads
+    # Every core already runs a worker: one photo's work on several threads
     # would only make them fight over the cores.
-    jpegbands.set_threads(1)
+    cores.set_threads(1)
 
 
 def _job(args) -> Converted:

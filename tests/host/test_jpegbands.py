@@ -8,16 +8,16 @@ import random
 import pytest
 from PIL import Image
 
-from pendant.photo import RenderOptions, jpegbands, render
+from pendant.photo import RenderOptions, cores, jpegbands, render
 
 
 @pytest.fixture(autouse=True)
 def two_threads(monkeypatch):
     """Band on two threads, and on small test files too."""
     monkeypatch.setattr(jpegbands, "MIN_BYTES", 0)
-    jpegbands.set_threads(2)
+    cores.set_threads(2)
     yield
-    jpegbands.set_threads(0)
+    cores.set_threads(0)
 
 
 def noisy_photo(size, mode="RGB", seed=1) -> Image.Image:
@@ -102,7 +102,7 @@ def test_cmyk_and_full_scale_are_not_banded():
 def test_one_thread_means_no_bands():
     data = jpeg(noisy_photo((640, 480)), restart_marker_rows=1)
     whole = single_decode(data, 4)
-    jpegbands.set_threads(1)
+    cores.set_threads(1)
     assert jpegbands.decode(data, 4, whole.mode, whole.size) is None
 
 
@@ -145,6 +145,6 @@ def test_render_is_the_same_with_and_without_bands(tmp_path, monkeypatch):
     monkeypatch.setattr(jpegbands, "decode", spy)
     banded = render(path, opts)
     assert calls == [True]  # the render path really went through bands
-    jpegbands.set_threads(1)
+    cores.set_threads(1)
     single = render(path, opts)
     assert banded.rgb565 == single.rgb565

@@ -26,12 +26,11 @@ from __future__ import annotations
 
 import io
 import math
-import os
-import threading
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from PIL import Image
+
+from . import cores
 
 # JPEG markers (ITU-T T.81, table B.1).
 SOI, EOI, SOS, DRI = 0xD8, 0xD9, 0xDA, 0xDD
@@ -50,29 +49,6 @@ _RST_BYTES = tuple(bytes((0xFF, RST0 + n)) for n in range(8))
 # first: enough for any header (Exif with its thumbnail, ICC, XMP), so a file
 # without restart markers costs one small read.
 MIN_BYTES = 256 * 1024
-
-_threads = 0  # 0: one per core
-_pool: ThreadPoolExecutor | None = None
-_pool_size = 0
-_pool_pid = 0
-_pool_lock = threading.Lock()
-
-
-def set_threads(n: int) -> None:
-    """Use at most n threads per decode (1 turns banding off; 0 means one per core).
-
-    Worker processes that already keep every core busy set 1.
-    """
-    global _threads
-    _threads = max(0, int(n))
-
-
-def threads() -> int:
-    if _threads:
-        return _threads
-    if hasattr(os, "sched_getaffinity"):
-        return max(1, len(os.sched_getaffinity(0)))
-    return max(1, os.cpu_count() or 1)
 
 
 @dataclass(frozen=True)
@@ -212,18 +188,6 @@ def band_files(data: bytes, layout: Layout, first: list[int]) -> list[Band] | No
     return out
 
 
-def _executor(n: int) -> ThreadPoolExecutor:
-    global _pool, _pool_size, _pool_pid
-    with _pool_lock:
-        # A forked child inherits the pool object but not its threads.
-        if _pool is None or _pool_size < n or _pool_pid != os.getpid():
-            if _pool is not None and _pool_pid == os.getpid():
-                _pool.shutdown(wait=False)
-            _pool = ThreadPoolExecutor(max_workers=n, thread_name_prefix="jpegband")
-            _pool_size, _pool_pid = n, os.getpid()
-        return _pool
-
-
 def _decode_band(parts, scale: int) -> Image.Image:
     # A join this size copies without holding the GIL, so bands copy in parallel too.
     band = Image.open(io.BytesIO(b"".join(parts)))
@@ -251,7 +215,7 @@ def has_restarts(head: bytes) -> bool:
 
 def decode_file(fp, scale: int, mode: str, size: tuple[int, int]) -> Image.Image | None:
     """decode() on an open JPEG file, read only as far as needed to say no."""
-    if threads() < 2 or scale not in (2, 4, 8):
+    if cores.threads() < 2 or scale not in (2, 4, 8):
         return None
     try:
         fp.seek(0)
@@ -270,7 +234,7 @@ def decode(data: bytes, scale: int, mode: str, size: tuple[int, int]) -> Image.I
     `mode` and `size` are what Pillow's draft() chose for the whole file; the
     result has exactly those (else None).
     """
-    n = threads()
+    n = cores.threads()
     if n < 2 or scale not in (2, 4, 8) or len(data) < MIN_BYTES:
         return None
     layout = parse(data)
@@ -283,7 +247,7 @@ def decode(data: bytes, scale: int, mode: str, size: tuple[int, int]) -> Image.I
     if bands is None:
         return None
     try:
-        images = list(_executor(n).map(lambda band: _decode_band(band[2], scale), bands))
+        images = cores.map_all(lambda band: _decode_band(band[2], scale), bands)
     except Exception:  # noqa: BLE001 - any trouble: the ordinary decode decides
         return None
     out = Image.new(mode, size)
