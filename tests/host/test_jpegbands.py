@@ -8,7 +8,7 @@ import random
 import pytest
 from PIL import Image
 
-from pendant.photo import RenderOptions, cores, jpegbands, render
+from pendant.photo import PhotoError, RenderOptions, cores, jpegbands, render
 
 
 @pytest.fixture(autouse=True)
@@ -148,3 +148,18 @@ def test_render_is_the_same_with_and_without_bands(tmp_path, monkeypatch):
     cores.set_threads(1)
     single = render(path, opts)
     assert banded.rgb565 == single.rgb565
+
+
+@pytest.mark.parametrize("keep", [0.3, 0.8])
+def test_a_truncated_photo_gives_the_same_error_with_bands(tmp_path, keep):
+    whole = jpeg(noisy_photo((1024, 768)), restart_marker_rows=1)
+    path = tmp_path / "cut.jpg"
+    path.write_bytes(whole[: int(len(whole) * keep)])  # 0.8: past the bands' cut
+    errors = []
+    for n in (2, 1):
+        cores.set_threads(n)
+        with pytest.raises(PhotoError) as caught:
+            render(path, RenderOptions(faces=False))
+        errors.append(str(caught.value))
+    assert errors[0] == errors[1]
+    assert "truncated" in errors[0]
