@@ -222,7 +222,8 @@ def decode_file(fp, scale: int, mode: str, size: tuple[int, int]) -> Image.Image
         head = fp.read(MIN_BYTES)
         if len(head) < MIN_BYTES or not has_restarts(head):
             return None
-        data = head + fp.read()
+        fp.seek(0)
+        data = fp.read()  # reading the head again is cheaper than copying it all
     except (OSError, ValueError):
         return None
     return decode(data, scale, mode, size)
