@@ -140,14 +140,17 @@ def compare(big: Path, reps: int) -> None:
     for _, fn in runs:
         fn(big)  # warm caches (mask, lookup tables, cascade) as a long-running tool would
     times: list[list[float]] = [[] for _ in runs]
-    for _ in range(reps):
-        for i, (_, fn) in enumerate(runs):
-            times[i].append(_timed(fn, big))
+    for rep in range(reps):
+        # Each repetition starts one run later, so no run always follows the
+        # same one (the one before leaves caches and the allocator its way).
+        for j in range(len(runs)):
+            i = (j + rep) % len(runs)
+            times[i].append(_timed(runs[i][1], big))
     medians = [statistics.median(t) for t in times]
     for (label, _), m in zip(runs, medians, strict=True):
         ratio = "" if m is medians[0] else "  %.1fx naive" % (medians[0] / m)
         print("  %-58s median %6.1f ms%s" % (label, m * 1e3, ratio))
-    print("  (median of %d alternating runs)" % reps)
+    print("  (median of %d runs taken in turn, the order rotated each time)" % reps)
 
 
 def pool_run(big: Path, count: int) -> None:
