@@ -7,9 +7,8 @@ every RSTn marker: the DC predictors reset and the bits restart on a byte
 boundary, so each interval decodes without the ones before it. When a marker
 also falls at the start of a row of MCUs, the file can be cut there into
 horizontal bands; each band is a valid JPEG of its own (the file's tables,
-the band's height, its slice of the scan with the markers renumbered from
-RST0) and the bands decode at once on threads, as Pillow lets go of the GIL
-while libjpeg works.
+the band's height, its slice of the scan) and the bands decode at once on
+threads, as Pillow lets go of the GIL while libjpeg works.
 
 This is only done where the result is bit for bit the single decode's:
 one baseline or extended Huffman scan holding every component, grey or three
