@@ -18,14 +18,10 @@ import click
 from pendant import __version__
 from pendant import frames as frames_mod
 from pendant import link as link_mod
+from pendant.clikit import fail, open_client, port_option
 from pendant.photo import PhotoError, RenderOptions, render
 
 SAMPLES = Path(__file__).parent / "samples"
-
-
-def fail(message: str, code: int = 1):
-    click.echo(f"error: {message}", err=True)
-    sys.exit(code)
 
 
 def _rgb565(text: str) -> int:
@@ -203,31 +199,6 @@ def convert(photo, output, **kw):
 
 # -- talking to a pendant --------------------------------------------------------
 
-def complete_ports(ctx, param, incomplete):
-    """Shell completion for --port: serial ports present now, pendants first."""
-    from click.shell_completion import CompletionItem
-
-    items = []
-    for path, help_text in link_mod.candidate_ports():
-        if path.startswith(incomplete):
-            items.append(CompletionItem(path, help=help_text))
-    return items
-
-
-port_option = click.option(
-    "-p", "--port", envvar=link_mod.PORT_ENV, default=None, shell_complete=complete_ports,
-    help="Serial port of the pendant (default: $PENDANT_PORT, then USB auto-detect).",
-)
-
-
-def _client(port):
-    try:
-        c = link_mod.Client(link_mod.find_port(port))
-        c.open()
-        return c
-    except link_mod.LinkError as e:
-        fail(str(e))
-
 
 def upload_photos(port: str | None, photos, options: RenderOptions, force=False,
                   echo=click.echo, quality=frames_mod.DEFAULT_QUALITY,
@@ -240,7 +211,7 @@ def upload_photos(port: str | None, photos, options: RenderOptions, force=False,
     session left idle while photos convert would time out on the pendant).
     """
     if own_panel:
-        client = _client(port)
+        client = open_client(port)
         panel = client.info.get("panel")
         client.close()
         if panel in ("gc9a01", "st7789"):
@@ -253,7 +224,7 @@ def upload_photos(port: str | None, photos, options: RenderOptions, force=False,
     todo = [(p, ff) for p, ff, _, err in converted if not err]
     if not todo:
         return failures
-    client = _client(port)
+    client = open_client(port)
     try:
         for path, ff in todo:
             name = Path(path).name
@@ -314,7 +285,7 @@ def upload(photos, port, force, **kw):
 @port_option
 def list_(port):
     """List the photos on the pendant, in slideshow order."""
-    c = _client(port)
+    c = open_client(port)
     try:
         photos = c.list()
     except link_mod.LinkError as e:
@@ -334,7 +305,7 @@ def remove(photo_id, port):
     """Remove the photo PHOTO_ID (as `pendant list` shows it)."""
     from pendant.manage import resolve
 
-    c = _client(port)
+    c = open_client(port)
     try:
         photo_id = resolve([p.id for p in c.list()], photo_id)  # a prefix will do
         c.remove(photo_id)
@@ -349,7 +320,7 @@ def remove(photo_id, port):
 @port_option
 def status(port):
     """Firmware version, board, photo count, free flash and battery."""
-    c = _client(port)
+    c = open_client(port)
     info = c.info
     c.close()
     click.echo(f"firmware   {info.get('fw')} (protocol {info.get('proto')}, "

@@ -20,7 +20,6 @@ from __future__ import annotations
 import hashlib
 import re
 import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -30,6 +29,7 @@ from pathlib import Path
 import click
 
 from pendant import link as link_mod
+from pendant.clikit import fail, port_option
 
 SETTINGS_PATH = "/settings.json"
 KEEP_SOURCE = ("main.py",)  # the port runs main.py itself: it stays .py
@@ -328,8 +328,7 @@ def install(port: str, board: str | None = None, *, src: Path | None = None,
 
 
 @click.command("install")
-@click.option("-p", "--port", envvar=link_mod.PORT_ENV, default=None,
-              help="Serial port of the pendant (default: $PENDANT_PORT, then USB auto-detect).")
+@port_option
 @click.option("--board", default=None, metavar="NAME",
               help="Board profile to store on the pendant (see hardware/); "
                    "default: keep the pendant's setting.")
@@ -338,5 +337,4 @@ def install_cmd(port, board):
     try:
         install(link_mod.find_port(port), board, progress=click.echo)
     except (InstallError, link_mod.LinkError) as e:
-        click.echo(f"error: {e}", err=True)
-        sys.exit(1)
+        fail(str(e))

@@ -6,31 +6,10 @@ command, each failure a user can meet is one line on stderr and exit code 1.
 
 from __future__ import annotations
 
-import sys
-
 import click
 
 from pendant import link as link_mod
-
-port_option = click.option(
-    "-p", "--port", envvar=link_mod.PORT_ENV, default=None,
-    help="Serial port of the pendant (default: $PENDANT_PORT, then USB auto-detect).",
-)
-
-
-def fail(message: str):
-    click.echo(f"error: {message}", err=True)
-    sys.exit(1)
-
-
-def _open(port) -> link_mod.Client:
-    try:
-        c = link_mod.Client(link_mod.find_port(port))
-        c.open()
-        return c
-    except link_mod.LinkError as e:
-        fail(str(e))
-        raise  # unreachable: fail() exits
+from pendant.clikit import fail, open_client, port_option
 
 
 def resolve(ids: list[str], wanted: str) -> str:
@@ -61,7 +40,7 @@ def parse_setting(text: str) -> tuple[str, int | str]:
 @port_option
 def show(photo_id, port):
     """Show the photo PHOTO_ID now (an id or its first digits, as `pendant list` shows)."""
-    c = _open(port)
+    c = open_client(port)
     try:
         full = resolve([p.id for p in c.list()], photo_id)
         c.show(full)
@@ -77,7 +56,7 @@ def show(photo_id, port):
 @port_option
 def order(photo_ids, port):
     """Put PHOTO_IDS first in the slideshow, in this order; the rest follow as before."""
-    c = _open(port)
+    c = open_client(port)
     try:
         ids = [p.id for p in c.list()]
         wanted = [resolve(ids, i) for i in photo_ids]
@@ -110,7 +89,7 @@ def settings(changes, port):
     transition     none, wipe or fade
     """
     parsed = dict(parse_setting(t) for t in changes)
-    c = _open(port)
+    c = open_client(port)
     try:
         values = c.set_settings(parsed) if parsed else c.settings()
     except link_mod.LinkError as e:
