@@ -4,9 +4,9 @@ firmware's FrameReader, the error bound of the near-lossless modes, and bad data
 import io
 import random
 import struct
-import sys
 from pathlib import Path
 
+import painter  # firmware/painter.py (on sys.path: see pyproject.toml)
 import pytest
 
 from pendant import frames
@@ -15,11 +15,6 @@ from pendant.photo import RenderOptions, render
 
 ROOT = Path(__file__).resolve().parents[2]
 VECTORS = ROOT / "tests" / "vectors"
-for p in (ROOT / "tests" / "fakes", ROOT / "firmware"):
-    if str(p) not in sys.path:
-        sys.path.insert(0, str(p))
-
-import painter  # noqa: E402  (firmware module, CPython fallback decoder)
 
 # The firmware imports its frame.py as a top-level module, a different module
 # object (and FrameError class) from pendant.firmware.frame.

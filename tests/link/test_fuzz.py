@@ -6,23 +6,18 @@ from __future__ import annotations
 import os
 import random
 import subprocess
-import sys
 import time
 from pathlib import Path
 
+import fuzzgen
+import link  # firmware/link.py (on sys.path: see pyproject.toml)
 import pytest
+from settings import Settings
+from store import Store
+
+from pendant.sim.simulator import find_micropython
 
 ROOT = Path(__file__).resolve().parents[2]
-for p in (ROOT / "tests" / "fakes", ROOT / "firmware"):
-    if str(p) not in sys.path:
-        sys.path.insert(0, str(p))
-
-import fuzzgen  # noqa: E402
-import link  # noqa: E402
-from settings import Settings  # noqa: E402
-from store import Store  # noqa: E402
-
-from pendant.sim.simulator import find_micropython  # noqa: E402
 
 
 @pytest.fixture
