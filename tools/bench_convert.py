@@ -23,6 +23,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from hostinfo import cpu_model
 from PIL import Image
 
 from pendant import batch
@@ -84,16 +85,6 @@ def _timed(fn, path: Path) -> float:
     start = time.perf_counter()
     fn(path)
     return time.perf_counter() - start
-
-
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
 
 
 def main() -> None:

@@ -26,6 +26,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+from hostinfo import cpu_model, host_mhz
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "host"))
 
@@ -101,26 +103,6 @@ except ImportError:
     out["viper"] = "pure Python"
 print(json.dumps(out))
 """
-
-
-def host_mhz() -> float:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.lower().startswith("cpu mhz"):
-                return float(line.split(":")[1])
-    except OSError:
-        pass
-    return 0.0
-
-
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
 
 
 def main() -> None:
