@@ -39,6 +39,11 @@ SHUTDOWN_V = 3.35
 # Readings below SHUTDOWN_V needed in a row: a single sag while the backlight
 # is on must not switch the pendant off.
 SHUTDOWN_COUNT = const(3)
+# A LiPo reads 3.0-4.2 V. A reading far outside that is not a charge level but
+# a wrong divider ratio (6.15 V from a x3 ratio on a halving divider) or no
+# cell at all (a USB-powered board): report it, never act on it.
+PLAUSIBLE_MIN_V = 2.5
+PLAUSIBLE_MAX_V = 4.5
 
 
 def percent(volts):
@@ -84,31 +89,35 @@ class Gauge:
             self.volts = v  # first reading seeds the filter
         else:
             self.volts += (v - self.volts) / SMOOTH_DIV
-        if self.volts < SHUTDOWN_V and not self.charging():
+        if self.volts < SHUTDOWN_V and not self.charging() and self.plausible():
             self.below += 1
         else:
             self.below = 0
         return self.volts
 
+    def plausible(self):
+        """The smoothed reading can be a LiPo's (see PLAUSIBLE_MIN_V)."""
+        return PLAUSIBLE_MIN_V <= self.volts <= PLAUSIBLE_MAX_V
+
     def percent(self):
         return percent(self.volts)
 
     def low(self):
-        return self.volts > 0 and self.percent() <= LOW_PERCENT and not self.charging()
+        return self.plausible() and self.percent() <= LOW_PERCENT and not self.charging()
 
     def warn(self):
-        return self.volts > 0 and self.percent() <= WARN_PERCENT and not self.charging()
+        return self.plausible() and self.percent() <= WARN_PERCENT and not self.charging()
 
     def cutoff(self):
         """True when the pendant must shut down to protect the cell."""
-        return self.below >= SHUTDOWN_COUNT
+        return self.below >= SHUTDOWN_COUNT and self.plausible()
 
     def report(self):
-        """HELLO's "battery" field."""
+        """HELLO's "battery" field; percent is None for an implausible reading."""
         if self.volts == 0.0:
             self.update()
         return {
-            "percent": self.percent(),
+            "percent": self.percent() if self.plausible() else None,
             "volts": round(self.volts, 3),
             "charging": self.charging(),
         }

@@ -27,7 +27,9 @@ BOARDS = {
         "spi_hz": 62_500_000,
         "rotation": 0,  # the glass's own up (MX|BGR); Waveshare's demo uses 180
         "button": None,  # only BOOT/RESET on board; wire one to a free pad
-        "vbat": 29, "vbat_ratio": 3.0,
+        # BAT through two equal resistors to GP29: x2, as Waveshare's own demo
+        # (3.3 / 4096 * 2) and hardware/waveshare-rp2040-lcd-1.28.md say.
+        "vbat": 29, "vbat_ratio": 2.0,
         "vbus": None,
         "imu": (1, 6, 7, 0x6B, 23),
     },
@@ -38,7 +40,7 @@ BOARDS = {
         "spi_hz": 62_500_000,
         "rotation": 0,
         "button": None,
-        "vbat": 29, "vbat_ratio": 3.0,
+        "vbat": 29, "vbat_ratio": 2.0,  # as the LCD-1.28 (Waveshare's demo)
         "vbus": None,
         "imu": (1, 6, 7, 0x6B, 23),
     },

@@ -316,6 +316,18 @@ def remove(photo_id, port):
     click.echo(f"removed {photo_id}")
 
 
+def battery_text(bat: dict | None) -> str:
+    """The status line's battery part (percent None: the pendant found the
+    reading impossible for a LiPo)."""
+    if not bat:
+        return "not measured on this build"
+    volts = bat.get("volts") or 0.0
+    if bat.get("percent") is None:
+        return (f"reading {volts:.2f} V is impossible for a LiPo (no cell, or a wrong "
+                "divider for this board): not shown as a charge level")
+    return f"{bat['percent']}% ({volts:.2f} V)" + (" charging" if bat.get("charging") else "")
+
+
 @main.command()
 @port_option
 def status(port):
@@ -330,12 +342,7 @@ def status(port):
                f"{info.get('width')}x{info.get('height')}, SPI {mhz:.1f} MHz)")
     click.echo(f"photos     {info.get('photos')}")
     click.echo(f"free flash {info.get('free', 0):,} bytes")
-    bat = info.get("battery")
-    if bat:
-        click.echo(f"battery    {bat.get('percent')}% ({bat.get('volts'):.2f} V)"
-                   + (" charging" if bat.get("charging") else ""))
-    else:
-        click.echo("battery    not measured on this build")
+    click.echo(f"battery    {battery_text(info.get('battery'))}")
 
 
 # -- the simulator ---------------------------------------------------------------------

@@ -101,3 +101,49 @@ def test_no_cutoff_while_charging():
     for _ in range(10):
         g.update()
     assert not g.cutoff()
+
+
+class RatioAdc:
+    """GP29 at `pin_volts` (what the emulated board is given with --adc-volts)."""
+
+    def __init__(self, pin_volts):
+        self.pin_volts = pin_volts
+
+    def read_u16(self):
+        return round(self.pin_volts / 3.3 * 65535)
+
+
+def test_waveshare_boards_halve_the_cell():
+    # 2.05 V on GP29 is a 4.1 V cell behind the Waveshare's halving divider
+    # (the earlier x3 ratio reported 6.15 V).
+    import boards
+
+    for name in ("waveshare-rp2040-lcd-1.28", "waveshare-rp2040-touch-lcd-1.28"):
+        g = battery.Gauge(RatioAdc(2.05), boards.BOARDS[name]["vbat_ratio"])
+        assert g.update() == pytest.approx(4.1, abs=0.01)
+        assert g.plausible() and g.report()["percent"] == 89
+
+
+@pytest.mark.parametrize("volts", [6.15, 4.6, 2.4, 0.3])
+def test_impossible_reading_is_no_charge_level(volts):
+    g = battery.Gauge(Adc(volts), 3.0)
+    for _ in range(battery.SHUTDOWN_COUNT + 2):
+        g.update()
+    assert not g.plausible()
+    assert g.report()["percent"] is None
+    assert not g.low() and not g.warn()
+    assert not g.cutoff()  # no cell on a USB-powered board must not switch it off
+
+
+@pytest.mark.parametrize("volts", [3.0, 4.2, 4.45, 2.55])
+def test_edge_of_plausible_still_measured(volts):
+    g = battery.Gauge(Adc(volts), 3.0)
+    g.update()
+    assert g.plausible() and g.report()["percent"] is not None
+
+
+def test_real_low_cell_still_cuts_off():
+    g = battery.Gauge(Adc(3.2), 3.0)
+    for _ in range(battery.SHUTDOWN_COUNT):
+        g.update()
+    assert g.cutoff()
