@@ -134,6 +134,10 @@ class App:
             self.pending = self.current
             self.current = None
 
+    def show_later(self, photo_id):
+        """SHOW: drawn when the session ends (session_ended)."""
+        self.pending = photo_id
+
     def settings_changed(self):
         self.display.brightness(self.settings["brightness"])
 

@@ -60,6 +60,7 @@ class Link:
         self.store = store
         self.app = app
         self.one = bytearray(1)
+        self.fill = bytearray(proto.FILL_READ)  # see skip_filler
         self.head = bytearray(proto.HEAD_SIZE)
         self.head[0] = proto.SYNC0
         self.head[1] = proto.SYNC1
@@ -95,22 +96,48 @@ class Link:
         Returns True if a session ran. Raises KeyboardInterrupt on Ctrl-C, as
         the REPL would, so that mpremote can take over the board.
         """
-        opener = proto.OPEN
         while self.port.wait(0):
             self.port.readinto(self.one, 1)
             b = self.one[0]
-            if b == CTRL_C:
+            if b == 0:  # a FILLER: skip it in bulk, then match what follows it
                 self.match = 0
-                raise KeyboardInterrupt
-            if b == opener[self.match]:
-                self.match += 1
-                if self.match == len(opener):
-                    self.match = 0
-                    self.serve()
-                    return True
-            else:
-                self.match = 1 if b == opener[0] else 0
+                fill = self.fill
+                for i in range(self.skip_filler(), len(fill)):
+                    if self.match_open(fill[i]):
+                        return True
+            elif self.match_open(b):
+                return True
         return False
+
+    def match_open(self, b):
+        """Feed one byte to the OPEN matcher; True if it completed a session."""
+        opener = proto.OPEN
+        if b == CTRL_C:
+            self.match = 0
+            raise KeyboardInterrupt
+        if b == opener[self.match]:
+            self.match += 1
+            if self.match == len(opener):
+                self.match = 0
+                self.serve()
+                return True
+        else:
+            self.match = 1 if b == opener[0] else 0
+        return False
+
+    def skip_filler(self):
+        """After a 0x00: read on, FILL_READ bytes at a time, until the zeros
+        end. Every FILLER is followed by OPEN (proto.FILL_READ), so each read
+        is complete without reading beyond OPEN. Returns the index in
+        self.fill of the first byte after the zeros (len: none came)."""
+        fill = self.fill
+        n = len(fill)
+        while self.port.wait(BYTE_MS):
+            self.port.readinto(fill, n)
+            for i in range(n):
+                if fill[i]:
+                    return i
+        return n
 
     def serve(self):
         """One session: packets until BYE, silence or a lost link."""
@@ -173,6 +200,10 @@ class Link:
             if left <= 0 or not self._read(one, 1, left):
                 return None
             if one[0] != proto.SYNC0:
+                if one[0] == 0:
+                    # A FILLER inside a session (a host retrying): what follows
+                    # its zeros is OPEN, noise here, so the rest of the read goes.
+                    self.skip_filler()
                 continue
             if not self._read(one, 1, BYTE_MS):
                 continue
@@ -226,7 +257,9 @@ class Link:
     # -- requests ------------------------------------------------------------
 
     def on_hello(self, seq, payload):
-        self.reply_json(seq, self.app.info())
+        info = self.app.info()
+        info["nonce"] = proto.hello_nonce(payload)
+        self.reply_json(seq, info)
 
     def on_list(self, seq, payload):
         store = self.store
@@ -392,8 +425,10 @@ class Link:
         photo_id = self._stored_id(seq, payload)
         if photo_id is None:
             return
-        self.app.show(photo_id)
+        # Answer first: drawing (a fade above all) would keep the host waiting
+        # with the link deaf; the app draws it as the session ends.
         self.reply(proto.OK, seq)
+        self.app.show_later(photo_id)
 
     def on_get_settings(self, seq, payload):
         self.reply_json(seq, self.app.settings.values)

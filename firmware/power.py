@@ -204,7 +204,7 @@ class Power:
         if way == DORMANT:
             hw.dormant()
         elif way == NAP:
-            hw.nap(MAX_SLEEP_MS if wait is None else wait)
+            hw.nap(MAX_SLEEP_MS if wait is None else wait, self.usb)
         elif way == POLL:
             hw.poll(POLL_SLICE_MS if wait is None else min(wait, POLL_SLICE_MS))
         else:
@@ -363,11 +363,16 @@ class Hardware:
         # clk_peri and a lowered freq() is gone. Set both again.
         self.full_speed()
 
-    def nap(self, ms):
+    def nap(self, ms, usb=False):
+        # With a host attached, wait on the port (not sleep_ms), so an OPEN
+        # is answered at once instead of after up to NAP_MS.
         left = ms
         while left > 0 and not self.woken and not self.port.wait(0):
             step = NAP_MS if left > NAP_MS else left
-            time.sleep_ms(step)
+            if usb:
+                self.port.wait(step)
+            else:
+                time.sleep_ms(step)
             left -= step
 
     def dormant(self):

@@ -18,7 +18,7 @@ import click
 from pendant import __version__
 from pendant import frames as frames_mod
 from pendant import link as link_mod
-from pendant.clikit import fail, open_client, port_option
+from pendant.clikit import echo_json, fail, json_option, open_client, port_option
 from pendant.photo import PhotoError, RenderOptions, render
 
 SAMPLES = Path(__file__).parent / "samples"
@@ -283,7 +283,8 @@ def upload(photos, port, force, **kw):
 
 @main.command("list")
 @port_option
-def list_(port):
+@json_option
+def list_(port, as_json):
     """List the photos on the pendant, in slideshow order."""
     c = open_client(port)
     try:
@@ -292,6 +293,9 @@ def list_(port):
         fail(str(e))
     finally:
         c.close()
+    if as_json:
+        echo_json([{"id": p.id, "size": p.size} for p in photos])
+        return
     if not photos:
         click.echo("no photos on the pendant")
     for i, p in enumerate(photos, 1):
@@ -330,11 +334,16 @@ def battery_text(bat: dict | None) -> str:
 
 @main.command()
 @port_option
-def status(port):
+@json_option
+def status(port, as_json):
     """Firmware version, board, photo count, free flash and battery."""
     c = open_client(port)
-    info = c.info
+    info = dict(c.info)
     c.close()
+    info.pop("nonce", None)  # the session's, not the pendant's
+    if as_json:
+        echo_json(info)
+        return
     click.echo(f"firmware   {info.get('fw')} (protocol {info.get('proto')}, "
                f"MicroPython {info.get('micropython', '?')})")
     mhz = info.get("spi_hz", 0) / 1e6

@@ -33,10 +33,23 @@ port_option = click.option(
 )
 
 
+json_option = click.option(
+    "--json", "as_json", is_flag=True,
+    help="Print JSON on stdout (for scripts) instead of the table.",
+)
+
+
+def echo_json(value) -> None:
+    import json
+
+    click.echo(json.dumps(value, indent=2, sort_keys=True))
+
+
 def open_client(port) -> link_mod.Client:
     """An open session with the pendant on `port` (None: find it), or fail()."""
     try:
-        c = link_mod.Client(link_mod.find_port(port))
+        c = link_mod.Client(link_mod.find_port(port),
+                            notify=lambda line: click.echo(f"note: {line}", err=True))
         c.open()
         return c
     except link_mod.LinkError as e:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import errno
 import json
 import os
+import secrets
 import struct
 import time
 from collections.abc import Callable
@@ -25,6 +26,17 @@ RP2040_MICROPYTHON = (0x2E8A, 0x0005)
 PORT_ENV = "PENDANT_PORT"
 MAX_RETRIES = 5
 FILLER = bytes(proto.FILLER_LEN)  # completes a packet the pendant still waits for
+HEARD = 1024  # bytes of the recent input kept for telling a REPL apart
+OPEN_WAIT_S = 2.0  # for HELLO's answer: the pendant answers in ~50 ms of chip time
+RESTART_WAIT_S = 8.0  # a soft reset re-imports the app (~0.6 s of chip time) first
+# Leave the raw REPL (Ctrl-B), then soft-reset (Ctrl-D) at the friendly one:
+# boot.py and main.py run again, and main.py starts the app.
+# Ctrl-C ends a paste or a line in any REPL mode, Ctrl-B leaves the raw REPL
+# (the HELLO typed into a REPL holds a Ctrl-A), and Ctrl-D at the friendly
+# REPL soft-resets: boot.py and main.py run again, and main.py starts the app.
+SOFT_RESET = b"\x03\x03\x02\x03\x04"
+REPL_MARKS = (b">>> ", b"raw REPL")
+REPL_PROBE = b"\x02\r"
 
 
 class LinkError(Exception):
@@ -107,8 +119,12 @@ class Client:
     """A session with a pendant: `with Client(port) as c: c.put(frame)`."""
 
     def __init__(self, port: str, timeout: float = 3.0,
-                 wrap: Callable[[serial.Serial], serial.Serial] | None = None):
+                 wrap: Callable[[serial.Serial], serial.Serial] | None = None,
+                 notify: Callable[[str], None] | None = None):
         self.port = port
+        # notify(line): what the client did on the user's behalf (restarted
+        # an app stopped at the REPL); the CLI prints it on stderr.
+        self.notify = notify or (lambda line: None)
         self.timeout = timeout
         # wrap(ser) -> an object with pyserial's read/write/close: lets tests put a
         # fault-injecting transport between the client and the port.
@@ -117,8 +133,12 @@ class Client:
         self.seq = 0
         self.info: dict = {}
         self.sent_bytes = 0  # everything written to the wire, for efficiency figures
-        self.noise = bytearray()  # recent bytes that were not packets (REPL text?)
+        # The last bytes heard, packets or not: a REPL's prompt can follow the
+        # echo of our own packet, which looks like a packet's start.
+        self.heard = bytearray()
         self.resumed_at = 0  # where the last put() started on the pendant
+        self.restarted = False  # open() had to restart an app stopped at the REPL
+        self._put = b""  # the PUT payload of the upload in progress (resumes repeat it)
 
     # -- session -------------------------------------------------------------
 
@@ -133,17 +153,22 @@ class Client:
         ser = _open_serial(self.port)
         ser.reset_input_buffer()
         self.ser = self.wrap(ser) if self.wrap else ser
-        self.noise.clear()
+        self.heard.clear()
+        install = f"`pendant install --port {self.port}`"
         old = False
-        for attempt in range(4):
-            # A packet cut off by an earlier broken session may still hold the
-            # pendant in a read: from the second try on, FILLER completes it
-            # (not on the first: it costs a real pendant ~0.1 s to skip).
-            if attempt:
-                self._write(FILLER)
-            self._write(proto.OPEN)
+        # A pendant answers OPEN within ~50 ms of chip time whatever it is
+        # doing, so silence means trouble, met in this order: a read left
+        # waiting by a host that died mid-packet (one FILLER completes it),
+        # then the app stopped at the REPL (mpremote leaves it there).
+        for attempt in ("plain", "filler", "restart"):
+            if attempt == "restart":
+                if not self._at_repl():
+                    break
+                self._restart_app()
             try:
-                self.info = json.loads(self._hello(timeout=1.5))
+                self.info = json.loads(self._hello(
+                    timeout=RESTART_WAIT_S if attempt == "restart" else OPEN_WAIT_S,
+                    filler=attempt == "filler"))
                 break
             except TimeoutError:
                 pass
@@ -152,15 +177,14 @@ class Client:
                     old = True  # something answers packets but not our HELLO
             except ValueError:
                 old = True  # a HELLO reply that is not JSON
-        else:
+        if not self.info:
             self._close_port()
-            install = f"`pendant install --port {self.port}`"
             if old:
                 raise TooOld(f"the pendant on {self.port} runs firmware too old for this "
                              f"pendant tool {__version__}: update it with {install}")
-            if b">>>" in self.noise or b"MicroPython" in self.noise:
-                raise NotFound(f"{self.port} is a MicroPython board at its REPL, not running "
-                               f"the pendant firmware: install it with {install}")
+            if self.restarted:
+                raise NotFound(f"{self.port} is a MicroPython board at its REPL, and restarting "
+                               f"it did not start the pendant firmware: install it with {install}")
             raise NotFound(f"no answer from a pendant on {self.port}: is the pendant "
                            f"firmware installed? ({install})")
         if not isinstance(self.info, dict) or self.info.get("proto", 0) < proto.VERSION:
@@ -171,6 +195,41 @@ class Client:
                 f"pendant tool {__version__}: update it with `pendant install --port {self.port}`"
             )
         return self.info
+
+    def _at_repl(self) -> bool:
+        """Is the board sitting at MicroPython's REPL? Our bytes typed into it
+        may have left a half line there, so press Ctrl-B (leave the raw REPL)
+        and Enter: a REPL answers with its prompt, while the app ignores both
+        (it only heeds OPEN and Ctrl-C)."""
+        if any(mark in self.heard for mark in REPL_MARKS):
+            return True
+        self._write(REPL_PROBE)
+        deadline = time.monotonic() + 1.5
+        while time.monotonic() < deadline:
+            try:
+                self._read(1, deadline)
+            except TimeoutError:
+                break
+            if any(mark in self.heard for mark in REPL_MARKS):
+                return True
+        return False
+
+    def _restart_app(self) -> None:
+        """Soft-reset a board stopped at its REPL, so main.py starts the app,
+        and say so (the user did not ask for it)."""
+        self.notify(f"the pendant on {self.port} was stopped at its REPL (by mpremote?): "
+                    "restarting its app (soft reset)")
+        self.restarted = True
+        self._write(SOFT_RESET)
+        # Wait for the reboot to begin, so the OPEN that follows reaches the
+        # new main.py rather than the old REPL's line editor.
+        deadline = time.monotonic() + 3.0
+        seen = bytearray()
+        while b"soft reboot" not in seen and time.monotonic() < deadline:
+            try:
+                seen += self._read(1, deadline)
+            except TimeoutError:
+                break
 
     def close(self) -> None:
         if self.ser is None:
@@ -211,6 +270,9 @@ class Client:
             except (serial.SerialException, OSError) as e:
                 raise Disconnected(f"the pendant on {self.port} disconnected ({e})") from None
             out += chunk
+            if chunk:
+                self.heard += chunk
+                del self.heard[:-HEARD]
         return bytes(out)
 
     def send(self, kind: int, payload: bytes = b"") -> int:
@@ -225,7 +287,6 @@ class Client:
         while True:
             b = self._read(1, deadline)
             if b[0] != proto.SYNC0:
-                self._noise(b)
                 continue
             if self._read(1, deadline)[0] != proto.SYNC1:
                 continue
@@ -237,9 +298,6 @@ class Client:
             if proto.check(head, payload, self._read(4, deadline)):
                 return head[2], head[3], payload
 
-    def _noise(self, b: bytes) -> None:
-        self.noise += b
-        del self.noise[:-256]
 
     def request(self, kind: int, payload: bytes = b"", timeout: float | None = None):
         """Send one request and wait for its reply; ERR becomes DeviceError."""
@@ -296,7 +354,7 @@ class Client:
 
         size = len(data)
         crc = binascii.crc32(data)
-        put = proto.put_payload(photo_id, size, crc)
+        put = self._put = proto.put_payload(photo_id, size, crc)
         reply = self._retry(lambda: self._json(proto.PUT, put))
         if reply.get("have"):
             if not force:
@@ -320,19 +378,45 @@ class Client:
                     raise Disconnected(f"the pendant on {self.port} stopped answering") from None
                 self._reopen()
 
-    def _hello(self, timeout: float) -> bytes:
-        """HELLO right after OPEN, on a sequence number whose packet holds no
-        0x03 (see proto.hello_seq); returns the reply's payload."""
-        self.seq = proto.hello_seq(self.seq)
-        return self.request(proto.HELLO, bytes((proto.VERSION,)), timeout=timeout)[1]
+    def _hello(self, timeout: float, filler: bool = False) -> bytes:
+        """OPEN then HELLO with a fresh nonce (a packet with no 0x03, see
+        proto.hello); returns the payload of the reply that echoes the nonce.
+        Replies to anything sent before, by this or an earlier session, are
+        skipped. filler: first complete a read the pendant may be stuck in."""
+        while True:
+            nonce = secrets.randbits(32)
+            seq = self.seq
+            pkt = proto.hello(seq, nonce)
+            if pkt is not None:
+                break
+        self.seq = (seq + 1) & 0xFF
+        self._write((FILLER if filler else b"") + proto.OPEN + pkt)
+        deadline = time.monotonic() + timeout
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise Timeout(f"the pendant on {self.port} did not answer")
+            kind, rseq, payload = self.recv(left)
+            if rseq != seq or kind not in (proto.OK, proto.ERR):
+                continue
+            if kind == proto.ERR:
+                raise _device_error(payload)
+            try:
+                info = json.loads(payload)
+            except ValueError:
+                raise
+            if isinstance(info, dict) and info.get("nonce", nonce) != nonce:
+                continue  # an earlier session's HELLO, answered late
+                # (no nonce at all: protocol 1 firmware, refused by open())
+            return payload
 
     def _reopen(self) -> None:
-        """After silence: complete any read the pendant is stuck in, then OPEN
-        (harmless inside a session, reopens one that timed out) and wait for
-        HELLO's answer, so that no later byte can meet an armed Ctrl-C."""
-        self._write(FILLER + proto.OPEN)
+        """After silence: complete any read the pendant is stuck in (FILLER),
+        then OPEN (harmless inside a session, reopens one that timed out) and
+        wait for HELLO's answer, so that no later byte can meet an armed
+        Ctrl-C and no earlier reply can be taken for a later request's."""
         try:
-            self._hello(timeout=1.5)
+            self._hello(timeout=OPEN_WAIT_S, filler=True)
         except (TimeoutError, DeviceError, ValueError):
             pass  # the caller's retry decides
 
@@ -373,15 +457,8 @@ class Client:
                 self._reopen()  # the session may have timed out
             # Go back: forget everything in flight, resend from the pendant's offset.
             live.clear()
-            resume = self._retry(lambda: self._json(proto.PUT, self._last_put(data)))
+            resume = self._retry(lambda: self._json(proto.PUT, self._put))
             acked = next_off = resume["offset"]
-
-    def _last_put(self, data: bytes) -> bytes:
-        import binascii
-        import hashlib
-
-        photo_id = hashlib.sha256(data).hexdigest()[: proto.ID_LEN]
-        return proto.put_payload(photo_id, len(data), binascii.crc32(data))
 
 
 def _device_error(payload: bytes) -> DeviceError:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import click
 
 from pendant import link as link_mod
-from pendant.clikit import fail, open_client, port_option
+from pendant.clikit import echo_json, fail, json_option, open_client, port_option
 
 
 def resolve(ids: list[str], wanted: str) -> str:
@@ -75,7 +75,8 @@ def order(photo_ids, port):
 @click.command()
 @click.argument("changes", nargs=-1)
 @port_option
-def settings(changes, port):
+@json_option
+def settings(changes, port, as_json):
     """Show the pendant's settings, or change them: `pendant settings brightness=60`.
 
     \b
@@ -96,6 +97,9 @@ def settings(changes, port):
         fail(str(e))
     finally:
         c.close()
+    if as_json:
+        echo_json(values)
+        return
     for name in sorted(values):
         click.echo(f"{name:<14} {values[name]}")
 

@@ -23,6 +23,7 @@ class FakeApp:
         self.changed = []
         self.sessions = 0
         self.progress = []
+        self.out_port = None  # tests set it to see what was sent before show_later
 
     def info(self):
         return {"fw": "test", "proto": proto.VERSION}
@@ -41,6 +42,10 @@ class FakeApp:
 
     def show(self, photo_id):
         self.shown.append(photo_id)
+
+    def show_later(self, photo_id):
+        self.shown.append(photo_id)
+        self.shown_with_output = bytes(self.out_port.out) if self.out_port else None
 
     def settings_changed(self):
         pass
@@ -294,3 +299,110 @@ def test_settings_are_checked(rig):
 def test_unknown_board_setting_is_refused(rig):
     r = session(rig, Host().send(proto.SET_SETTINGS, b'{"board": "toaster"}'))
     assert r[0][0] == proto.ERR and b"known boards" in r[0][2]
+
+
+class BlockingPort(FakePort):
+    """Like the rp2's stdin: a read waits until it is full. A read the bytes on
+    hand cannot fill would hang a real pendant, so here it fails the test.
+    Counts the port calls: on the chip each costs tens of thousands of cycles."""
+
+    def __init__(self, data=b""):
+        super().__init__(data)
+        self.calls = 0
+
+    def wait(self, ms):
+        self.calls += 1
+        return super().wait(ms)
+
+    def readinto(self, buf, n):
+        self.calls += 1
+        assert n <= len(self.inp), "a read of %d bytes with %d on hand hangs the pendant" % (
+            n, len(self.inp))
+        return super().readinto(buf, n)
+
+
+def hello(seq, nonce):
+    pkt = proto.hello(seq, nonce)
+    assert pkt is not None
+    return pkt
+
+
+def nonces(out):
+    return [json.loads(p)["nonce"] for k, _, p in replies(out) if k == proto.OK and p[:1] == b"{"]
+
+
+@pytest.fixture
+def blocking_rig(tmp_path):
+    store = Store(str(tmp_path / "photos"))
+    app = FakeApp(tmp_path)
+    port = BlockingPort()
+    return link.Link(port, store, app), port, app
+
+
+def test_filler_outside_a_session_is_skipped_in_bulk(blocking_rig):
+    lk, port, _ = blocking_rig
+    port.feed(bytes(proto.FILLER_LEN) + proto.OPEN + hello(7, 0x1234ABCD)
+              + proto.packet(proto.BYE, 8))
+    assert lk.poll() is True
+    assert nonces(port.out) == [0x1234ABCD]
+    # Two calls per FILL_READ bytes, not two per byte (8,220 on the chip's
+    # old path, ~0.4 ms each); the rest is OPEN, HELLO and BYE.
+    assert port.calls <= 2 * proto.FILLER_LEN // proto.FILL_READ + 80
+
+
+def test_filler_inside_a_session_then_a_new_hello(blocking_rig):
+    lk, port, _ = blocking_rig
+    port.feed(proto.OPEN + hello(1, 111) + bytes(proto.FILLER_LEN) + proto.OPEN
+              + hello(2, 222) + proto.packet(proto.BYE, 3))
+    assert lk.poll() is True
+    assert nonces(port.out) == [111, 222]
+    assert port.calls <= 2 * proto.FILLER_LEN // proto.FILL_READ + 120
+
+
+def test_filler_completes_a_packet_cut_short(blocking_rig):
+    """A host that died mid-packet left the pendant inside a DATA packet's
+    body: the next host's FILLER completes it (an error reply), the rest of
+    the zeros are skipped and its HELLO is answered."""
+    lk, port, _ = blocking_rig
+    cut = proto.packet(proto.DATA, 5, bytes(4) + bytes(range(256)) * 16)[:700]
+    port.feed(proto.OPEN + hello(1, 1) + cut + bytes(proto.FILLER_LEN) + proto.OPEN
+              + hello(9, 99) + proto.packet(proto.BYE, 10))
+    assert lk.poll() is True
+    got = replies(port.out)
+    assert (proto.ERR, 5) in [(k, s) for k, s, _ in got]
+    assert nonces(port.out) == [1, 99]
+
+
+def test_opener_after_noise_still_opens(blocking_rig):
+    lk, port, _ = blocking_rig
+    port.feed(b"PEND" + bytes(40) + proto.OPEN + hello(1, 5) + proto.packet(proto.BYE, 2))
+    assert lk.poll() is True
+    assert nonces(port.out) == [5]
+
+
+def test_show_answers_before_it_draws(rig):
+    lk, port, store, app, _ = rig
+    data = small_frame()
+    pid = frame_id(data)
+    h = Host()
+    upload(h, data)
+    h.send(proto.COMMIT, pid.encode())
+    session(rig, h)
+    port.out.clear()
+    app.out_port = port
+    app.shown.clear()
+    h = Host()
+    h.send(proto.SHOW, pid.encode())
+    got = session(rig, h)
+    assert got == [(proto.OK, 0, b"")]
+    assert app.shown == [pid]
+    # The OK was on the wire when the app was asked to draw: a fade cannot
+    # keep the host waiting.
+    assert (proto.OK, 0, b"") in replies(app.shown_with_output)
+
+
+def test_hello_echoes_the_nonce(rig):
+    lk, port, *_ = rig
+    port.feed(proto.OPEN + hello(4, 0xCAFEF00D) + proto.packet(proto.BYE, 5))
+    assert lk.poll() is True
+    assert nonces(port.out) == [0xCAFEF00D]

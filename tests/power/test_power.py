@@ -54,7 +54,7 @@ class FakeHw:
         self.calls.append(("sleep", ms, self.level))
         self._until(ms)
 
-    def nap(self, ms):
+    def nap(self, ms, usb=False):
         self.calls.append(("nap", ms, self.level))
         self._until(ms)
 
