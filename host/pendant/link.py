@@ -26,6 +26,9 @@ RP2040_MICROPYTHON = (0x2E8A, 0x0005)
 PORT_ENV = "PENDANT_PORT"
 MAX_RETRIES = 5
 FILLER = bytes(proto.FILLER_LEN)  # completes a packet the pendant still waits for
+ALIVE_MAX_S = 30.0  # the longest a pendant that keeps answering older requests is waited for
+BOOT_WAIT_S = 15.0  # from a soft reset to the app's start line
+APP_STARTED = b"pendant "  # main.py prints "pendant VERSION on BOARD, SPI at ..." once running
 HEARD = 1024  # bytes of the recent input kept for telling a REPL apart
 OPEN_WAIT_S = 2.0  # for HELLO's answer: the pendant answers in ~50 ms of chip time
 RESTART_WAIT_S = 8.0  # a soft reset re-imports the app (~0.6 s of chip time) first
@@ -221,15 +224,17 @@ class Client:
                     "restarting its app (soft reset)")
         self.restarted = True
         self._write(SOFT_RESET)
-        # Wait for the reboot to begin, so the OPEN that follows reaches the
-        # new main.py rather than the old REPL's line editor.
-        deadline = time.monotonic() + 3.0
+        # Wait for the reboot, so the OPEN that follows reaches the new
+        # main.py rather than the old REPL's line editor, then for the app's
+        # start line: booting is slow but visible (imports, then the panel).
         seen = bytearray()
-        while b"soft reboot" not in seen and time.monotonic() < deadline:
-            try:
-                seen += self._read(1, deadline)
-            except TimeoutError:
-                break
+        for mark, wait in ((b"soft reboot", 3.0), (APP_STARTED, BOOT_WAIT_S)):
+            deadline = time.monotonic() + wait
+            while mark not in seen and time.monotonic() < deadline:
+                try:
+                    seen += self._read(1, deadline)
+                except TimeoutError:
+                    break
 
     def close(self) -> None:
         if self.ser is None:
@@ -391,13 +396,17 @@ class Client:
                 break
         self.seq = (seq + 1) & 0xFF
         self._write((FILLER if filler else b"") + proto.OPEN + pkt)
-        deadline = time.monotonic() + timeout
+        start = time.monotonic()
+        deadline = start + timeout
         while True:
             left = deadline - time.monotonic()
             if left <= 0:
                 raise Timeout(f"the pendant on {self.port} did not answer")
             kind, rseq, payload = self.recv(left)
             if rseq != seq or kind not in (proto.OK, proto.ERR):
+                # Alive, and still answering what came before: give it the
+                # full time again from here (bounded), rather than a FILLER.
+                deadline = min(time.monotonic() + timeout, start + ALIVE_MAX_S)
                 continue
             if kind == proto.ERR:
                 raise _device_error(payload)
