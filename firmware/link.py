@@ -389,7 +389,7 @@ class Link:
             return "size mismatch: %d of %d bytes" % (size, up.size)
         if crc != up.crc:
             return "CRC mismatch"
-        if binascii.hexlify(h.digest()).decode()[: proto.ID_LEN] != up.id:
+        if proto.photo_id(h.digest()) != up.id:
             return "content does not match its id"
         if not self.app.can_show(hdr):
             return "frame does not fit this panel"

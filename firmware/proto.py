@@ -25,7 +25,7 @@ except ImportError:  # CPython
 
 
 import struct
-from binascii import crc32
+from binascii import crc32, hexlify
 
 # 2: HELLO carries the host's session nonce, echoed in the reply's "nonce";
 #    SHOW answers before drawing; a FILLER is skipped FILL_READ bytes a read.
@@ -86,6 +86,12 @@ E_INTERNAL = const(8)
 # pendant accepts nothing else as a name, so no path can be smuggled in.
 ID_LEN = const(16)
 _HEX = b"0123456789abcdef"
+
+
+def photo_id(digest):
+    """A photo's id from the SHA-256 digest of its frame file: the one
+    definition the pendant (COMMIT's check), the host and the tests share."""
+    return hexlify(digest).decode()[:ID_LEN]
 
 
 def valid_id(name):

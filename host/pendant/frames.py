@@ -46,7 +46,7 @@ class FrameFile:
     @property
     def id(self) -> str:
         """The pendant's name for this photo: the start of its SHA-256."""
-        return hashlib.sha256(self.data).hexdigest()[: proto.ID_LEN]
+        return proto.photo_id(hashlib.sha256(self.data).digest())
 
     def __len__(self) -> int:
         return len(self.data)

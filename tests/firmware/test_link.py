@@ -58,7 +58,7 @@ def small_frame(color=0xF800):
 
 
 def frame_id(data):
-    return hashlib.sha256(data).hexdigest()[: proto.ID_LEN]
+    return proto.photo_id(hashlib.sha256(data).digest())
 
 
 class Host:

@@ -98,3 +98,12 @@ def test_hello_nonce_round_trip():
     pkt = proto.hello(9, 0xDEADBEEF) or proto.hello(10, 0xDEADBEEF)
     assert proto.hello_nonce(pkt[6:-4]) == 0xDEADBEEF
     assert proto.hello_nonce(bytes((1,))) == 0  # a protocol-1 host sent none
+
+
+def test_photo_id_is_the_start_of_the_frames_sha256():
+    import hashlib
+
+    data = b"any frame file bytes"
+    want = hashlib.sha256(data).hexdigest()[:16]  # docs/protocol.md: 16 hex digits
+    assert frames.FrameFile(data).id == want
+    assert proto.photo_id(hashlib.sha256(data).digest()) == want

@@ -84,7 +84,7 @@ def small_frame(rnd):
 
 
 def frame_id(data):
-    return hexlify(hashlib.sha256(data).digest()).decode()[: proto.ID_LEN]
+    return proto.photo_id(hashlib.sha256(data).digest())
 
 
 def some_id(rnd, known):

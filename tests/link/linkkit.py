@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import random
 import subprocess
 import sys
@@ -11,6 +10,7 @@ from pathlib import Path
 import serial
 
 from pendant.firmware import frame, proto
+from pendant.frames import FrameFile
 from pendant.sim import Simulator
 from pendant.sim.simulator import find_micropython
 
@@ -26,7 +26,7 @@ def make_frame(seed: int, rows: int = 40) -> bytes:
 
 
 def frame_id(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()[: proto.ID_LEN]
+    return FrameFile(data).id
 
 
 def flash_files(sim: Simulator) -> dict[str, tuple[int, str]]:
