@@ -1,5 +1,6 @@
 # The pendant's application: board set-up, slideshow and the upload link.
 import gc
+import os
 import sys
 import time
 
@@ -196,6 +197,14 @@ class App:
         self.show(ids[i])
 
     # -- what the power manager asks of the app (power.py) ------------------
+
+    def settle(self):
+        """Before a sleep that may cut the power (a latch build): no upload
+        file left open, the filesystem's caches on flash."""
+        self.link.end_upload()
+        sync = getattr(os, "sync", None)
+        if sync is not None:
+            sync()
 
     def resume(self):
         """Back on screen after sleeping: the photo in panel RAM is current;

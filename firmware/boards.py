@@ -14,6 +14,8 @@
 #   button     wake/next button to GND (internal pull-up), or None
 #   vbat       ADC pin reading the battery through a divider, and its ratio
 #   vbus       pin that is high while USB power is present, or None
+#   latch      pin that holds a power latch on while driven high (latch.py);
+#              absent on builds without one
 #   imu        (i2c id, sda, scl, address, int pin) or None
 #   not_on     refuse to start when sys.implementation._machine contains this
 #              (a Pico W routes GP24/GP29 to its radio chip: no VBUS/VSYS sense)
@@ -53,6 +55,20 @@ BOARDS = {
         "button": 15,
         "vbat": 29, "vbat_ratio": 3.0,  # Pico: VSYS/3 on GP29
         "vbus": 24,  # Pico: VBUS sense on GP24
+        "imu": None,
+        "not_on": "Pico W",
+    },
+    # Pico + GC9A01 with a power latch on 3V3_EN (hardware/pico-gc9a01-latch.md):
+    # GP15's button powers it on, GP14 held high keeps it on, released = off.
+    "pico-gc9a01-latch": {
+        "panel": "gc9a01",
+        "spi": 1, "sck": 10, "mosi": 11, "dc": 8, "cs": 9, "rst": 12, "bl": 13,
+        "spi_hz": 31_250_000,
+        "rotation": 0,
+        "button": 15,
+        "latch": 14,
+        "vbat": 29, "vbat_ratio": 3.0,
+        "vbus": 24,
         "imu": None,
         "not_on": "Pico W",
     },

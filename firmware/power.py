@@ -170,10 +170,12 @@ class Power:
     def enter_deep(self):
         self.hw.light(0)
         self.hw.panel_sleep()
+        self.app.settle()  # a latch build switches off here: nothing half-written
 
     def enter_off(self):
         self.hw.light(0)
         self.hw.panel_sleep()
+        self.app.settle()
         self.hw.shutdown()
 
     # -- the loop ---------------------------------------------------------------
@@ -274,6 +276,13 @@ class Hardware:
         # (gpio, events) armed in IO_BANK0's DORMANT_WAKE_INTE for dormant
         self.dormant_wake = []
         self.vbus = None
+        # The hold pin of a power latch (latch.py; boot.py already drives it):
+        # such a build switches itself off where the others go dormant.
+        self.latch = None
+        if board.get("latch") is not None:
+            import latch
+
+            self.latch = latch.hold(board["latch"])
         Pin = machine.Pin
         # Pin.irq(handler=...) is what wakes lightsleep(ms) early; the handler
         # only raises a flag (no allocation). Dormant ignores Pin.irq: see
@@ -379,11 +388,18 @@ class Hardware:
         """lightsleep() with no timeout: the RP2040's DORMANT state. The rp2
         port arms no GPIO wake for it (Pin.irq does not reach the dormant wake
         logic), so our wake pins are armed by register around it."""
+        if self.latch is not None:
+            # Off: on battery with the button up, the power goes now and the
+            # next press boots the board cold. If it stays (the button still
+            # held, or USB), sleep as the other builds do, held on again after.
+            self.latch.value(0)
         self.arm_dormant_wake(True)
         try:
             self.machine.lightsleep()
         finally:
             self.arm_dormant_wake(False)
+            if self.latch is not None:
+                self.latch.value(1)
         self.full_speed()
 
     def arm_dormant_wake(self, on):

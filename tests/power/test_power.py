@@ -137,6 +137,10 @@ class FakeApp:
     def battery_changed(self, drawn=False):
         pass
 
+    def settle(self):
+        self.settled = getattr(self, "settled", 0) + 1
+        self.hw_calls_at_settle = len(self.hw.calls) if getattr(self, "hw", None) else 0
+
 
 def make(clock, usb=False, wake_pins=True, **kw):
     s = Settings(**kw)
@@ -292,3 +296,16 @@ def test_battery_cutoff_shuts_down(clock):
 @pytest.mark.parametrize("state", [SHOWING, DIMMED, PANEL_ASLEEP, DEEP, OFF])
 def test_each_state_has_a_way_to_wait(state):
     assert power.WAITS[state] in (power.SLEEP, power.NAP, power.DORMANT)
+
+
+def test_files_settled_before_the_deep_sleep_that_may_cut_power(clock):
+    """A latch build loses its power in DEEP: whatever was being written must
+    be on flash before the sleep starts (app.settle), and only then."""
+    p, hw, app = make(clock)
+    app.hw = hw
+    assert getattr(app, "settled", 0) == 0
+    run_until(p, clock, 45_000)
+    assert p.state == DEEP
+    assert app.settled == 1
+    sleeps_before = [c for c in hw.calls[: app.hw_calls_at_settle] if c[0] == "dormant"]
+    assert sleeps_before == []  # settled before the first dormant sleep
