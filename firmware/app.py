@@ -4,20 +4,17 @@ import os
 import sys
 import time
 
-import battery
 import boards
-import imu
 import machine
-import power
-import proto
 import version
-from link import Link
-from overlay import Overlay
 from painter import Painter
 from settings import Settings
 from store import Store
-from transition import Transitions
-from usbport import UsbPort
+
+# What the first photo does not need (the link, power, gauge, overlay,
+# transitions) is imported by App.load_rest() once that photo is on the glass:
+# each module costs the chip 5-60 ms to load from flash, and on a latch build
+# every glance starts with a cold boot.
 
 # panel name in the board table -> (module, class)
 PANELS = {
@@ -88,18 +85,36 @@ class App:
         if rotation < 0:
             rotation = self.board["rotation"]
         self.display, self.spi = make_display(self.board, rotation)
+        # The panel's 120 ms after a reset pass while the rest loads (dcs.py).
+        self.display.reset()
         self.store = Store()
         self.painter = Painter(self.display)
-        self.transitions = Transitions(self.painter)
-        self.link = Link(UsbPort(), self.store, self)
         self.current = None
         self.pending = None
         self.next_at = 0
         self._progress_step = -1
-        # Power: the gauge, the IMU's motion wake (None on Pico builds), the
-        # wake pins and sleep glue, and the state machine over them. Collect
-        # first: compiling the modules left garbage that would fragment the
-        # heap under these long-lived objects (seen as a MemoryError).
+        self.transitions = None  # load_rest() sets these
+        self.link = None
+        self.gauge = None
+        self.overlay = None
+        self.power = None
+
+    def load_rest(self):
+        """Everything but the first photo: transitions, the link, and power
+        (the gauge, the IMU's motion wake or None on Pico builds, the wake
+        pins and sleep glue, the state machine over them)."""
+        import battery
+        import imu
+        import power
+        from link import Link
+        from overlay import Overlay
+        from transition import Transitions
+        from usbport import UsbPort
+
+        self.transitions = Transitions(self.painter)
+        self.link = Link(UsbPort(), self.store, self)
+        # Collect first: loading left garbage that would fragment the heap
+        # under these long-lived objects (seen as a MemoryError).
         gc.collect()
         self.gauge = battery.for_board(self.board)
         self.overlay = Overlay(self.display, self.repaint)
@@ -110,6 +125,8 @@ class App:
     # -- what the link asks of the app -------------------------------------
 
     def info(self):
+        import proto
+
         return {
             "fw": version.VERSION,
             "proto": proto.VERSION,
@@ -229,6 +246,8 @@ class App:
         drawn: a photo was just painted over the overlay."""
         if drawn:
             self.overlay.shown = False
+        import power
+
         g = self.gauge
         if g is None or self.power.state != power.SHOWING:
             return
@@ -240,8 +259,12 @@ class App:
             self.overlay.clear()
 
     def run(self):
-        self.display.init()
+        self.display.init(reset=False)  # App() reset it
         self.next()
+        # The photo is on the glass once lit; the power manager sets the
+        # level it keeps as it starts.
+        self.display.brightness(self.settings["brightness"])
+        self.load_rest()
         self.power.start()
         errors = 0
         while True:

@@ -68,6 +68,7 @@ class DCS:
         self._yoff = 0
         self.rotation = rotation
         self.asleep = True
+        self._ready = None  # ticks_ms before which the panel takes no command
         if cs is not None:
             cs.value(1)
 
@@ -83,6 +84,8 @@ class DCS:
 
     def command(self, cmd, data=None):
         """Send one command byte and its optional parameter bytes."""
+        if self._ready is not None:
+            self._wait_ready()
         self._cmd[0] = cmd
         self._select()
         self.dc.value(0)
@@ -101,7 +104,17 @@ class DCS:
 
     # -- set-up ------------------------------------------------------------
 
+    def _wait_ready(self):
+        """Sleep out what is left of the reset's wait (see reset())."""
+        left = time.ticks_diff(self._ready, time.ticks_ms())
+        self._ready = None
+        if left > 0:
+            time.sleep_ms(left)
+
     def reset(self):
+        """Reset the panel. The 120 ms it then needs are not slept here: the
+        next command waits out what is left of them, so a caller can load
+        what it needs meanwhile (the app's start: boot to photo matters)."""
         if self.rst is not None:
             self.rst.value(1)
             time.sleep_ms(5)
@@ -110,11 +123,13 @@ class DCS:
             self.rst.value(1)
         else:
             self.command(SWRESET)
-        time.sleep_ms(RESET_MS)
+        self._ready = time.ticks_add(time.ticks_ms(), RESET_MS)
 
-    def init(self):
-        """Reset, play the vendor init table, set rotation, wake and switch on."""
-        self.reset()
+    def init(self, reset=True):
+        """Reset (unless the caller just did), play the vendor init table,
+        set rotation, wake and switch on."""
+        if reset:
+            self.reset()
         self.run(self.INIT)
         self.set_rotation(self.rotation)
         self.command(COLMOD, b"\x55")

@@ -120,3 +120,25 @@ def test_quarter_turns_are_rotations_not_mirrors(clock, driver, kind):
         i = ring.index((255, 0, 0))
         assert [ring[(i + k) % 4] for k in range(4)] == [
             (255, 0, 0), (0, 255, 0), (255, 255, 255), (0, 0, 255)], deg
+
+
+def test_reset_wait_is_kept_but_can_overlap_other_work(clock):
+    """The 120 ms after a reset are waited out by the next command, so time
+    spent meanwhile (the app loading its modules) counts towards them."""
+    d, log, _ = wired_display(gc9a01.GC9A01)
+    d.reset()
+    t_reset = clock.now_ms
+    clock.now_ms += 50  # other work: 50 ms of it
+    before = len(clock.sleeps)
+    d.init(reset=False)
+    # Only the remaining 70 ms were slept, before the first command.
+    assert clock.sleeps[before] == dcs.RESET_MS - 50
+    assert clock.now_ms - t_reset >= dcs.RESET_MS
+
+
+def test_reset_then_command_at_once_still_waits(clock):
+    d, log, _ = wired_display(gc9a01.GC9A01)
+    d.reset()
+    t = clock.now_ms
+    d.command(dcs.SLPOUT)
+    assert clock.now_ms - t == dcs.RESET_MS

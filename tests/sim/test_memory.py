@@ -27,7 +27,8 @@ gc.collect(); boot = gc.mem_free()
 import app
 gc.collect(); imported = gc.mem_free()
 a = app.App()
-a.display.init()
+a.display.init(reset=False)
+a.load_rest()
 gc.collect(); started = gc.mem_free()
 ids = a.store.ids()
 after = [0] * %d  # preallocated: a growing list would eat heap itself
@@ -53,10 +54,13 @@ def test_app_uploads_and_transitions_within_190k(tmp_path, photos):
             for f in photos:
                 assert c.put(f.data, f.id) == "uploaded"
             shown = sim.panel.frames
-            c.show(photos[0].id)
-            c.show(photos[1].id)  # a cross-fade: several frames
-            c.set_settings({"transition": "wipe"})
-            c.show(photos[0].id)
+        # SHOW draws as its session ends (the reply comes first), so one
+        # session each: a plain paint, a cross-fade (several frames), a wipe.
+        for photo, transition in ((photos[0], "fade"), (photos[1], "fade"),
+                                  (photos[0], "wipe")):
+            with Client(sim.port) as c:
+                c.set_settings({"transition": transition})
+                c.show(photo.id)
         assert sim.wait_for(lambda: sim.panel.frames > shown + 3, 10)
         with Client(sim.port) as c:  # still running, still answering
             assert c.info["photos"] == len(photos)
