@@ -3,4 +3,4 @@
 # here, before anything slower (the app's imports, the panel) can run.
 import latch
 
-latch.hold()
+latch.hold_at_boot()

@@ -17,6 +17,7 @@
 # the TABLE below; timeouts come from settings so the host can change them.
 import time
 
+import latch
 from micropython import const
 
 SHOWING = const(0)
@@ -278,11 +279,8 @@ class Hardware:
         self.vbus = None
         # The hold pin of a power latch (latch.py; boot.py already drives it):
         # such a build switches itself off where the others go dormant.
-        self.latch = None
-        if board.get("latch") is not None:
-            import latch
-
-            self.latch = latch.hold(board["latch"])
+        self.latch = latch.hold(board.get("latch"))
+        latch.remember(board.get("latch"))
         Pin = machine.Pin
         # Pin.irq(handler=...) is what wakes lightsleep(ms) early; the handler
         # only raises a flag (no allocation). Dormant ignores Pin.irq: see
@@ -392,14 +390,14 @@ class Hardware:
             # Off: on battery with the button up, the power goes now and the
             # next press boots the board cold. If it stays (the button still
             # held, or USB), sleep as the other builds do, held on again after.
-            self.latch.value(0)
+            latch.release(self.latch)
         self.arm_dormant_wake(True)
         try:
             self.machine.lightsleep()
         finally:
             self.arm_dormant_wake(False)
             if self.latch is not None:
-                self.latch.value(1)
+                self.latch.value(1)  # still powered: hold again
         self.full_speed()
 
     def arm_dormant_wake(self, on):
