@@ -61,6 +61,7 @@ class Link:
         self.app = app
         self.one = bytearray(1)
         self.fill = bytearray(proto.FILL_READ)  # see skip_filler
+        self.fill_end = 0
         self.head = bytearray(proto.HEAD_SIZE)
         self.head[0] = proto.SYNC0
         self.head[1] = proto.SYNC1
@@ -102,7 +103,7 @@ class Link:
             if b == 0:  # a FILLER: skip it in bulk, then match what follows it
                 self.match = 0
                 fill = self.fill
-                for i in range(self.skip_filler(), len(fill)):
+                for i in range(self.skip_filler(), self.fill_end):
                     if self.match_open(fill[i]):
                         return True
             elif self.match_open(b):
@@ -129,15 +130,18 @@ class Link:
         """After a 0x00: read on, FILL_READ bytes at a time, until the zeros
         end. Every FILLER is followed by OPEN (proto.FILL_READ), so each read
         is complete without reading beyond OPEN. Returns the index in
-        self.fill of the first byte after the zeros (len: none came)."""
+        self.fill of the first byte after the zeros; self.fill_end is the end
+        of what was read (a port that returns short reads is allowed)."""
         fill = self.fill
         n = len(fill)
+        self.fill_end = 0
         while self.port.wait(BYTE_MS):
-            self.port.readinto(fill, n)
-            for i in range(n):
+            got = self.port.readinto(fill, n) or 0
+            self.fill_end = got
+            for i in range(got):
                 if fill[i]:
                     return i
-        return n
+        return self.fill_end
 
     def serve(self):
         """One session: packets until BYE, silence or a lost link."""

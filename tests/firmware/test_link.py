@@ -406,3 +406,20 @@ def test_hello_echoes_the_nonce(rig):
     port.feed(proto.OPEN + hello(4, 0xCAFEF00D) + proto.packet(proto.BYE, 5))
     assert lk.poll() is True
     assert nonces(port.out) == [0xCAFEF00D]
+
+
+class ShortReadPort(BlockingPort):
+    """A port whose reads may come back short (a pty on the unix port)."""
+
+    def readinto(self, buf, n):
+        return super().readinto(buf, min(n, 5))
+
+
+def test_filler_skip_copes_with_short_reads(tmp_path):
+    store = Store(str(tmp_path / "photos"))
+    app = FakeApp(tmp_path)
+    port = ShortReadPort()
+    lk = link.Link(port, store, app)
+    port.feed(bytes(100) + proto.OPEN + hello(7, 0x1234ABCD) + proto.packet(proto.BYE, 8))
+    assert lk.poll() is True
+    assert nonces(port.out) == [0x1234ABCD]
