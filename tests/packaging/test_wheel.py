@@ -166,7 +166,8 @@ def installed(dists, tmp_path_factory):
                            check=False)
     run([*pip, f"{dists[1]}[sim]"], cwd=home, env=os.environ)
     print(f"\ninstalling the wheel and its dependencies took {time.monotonic() - t0:.1f} s")
-    return venv, env, work, bare
+    yield venv, env, work, bare
+    shutil.rmtree(venv, ignore_errors=True)  # ~150 MB; pytest keeps its last 3 runs
 
 
 def extras_line(version_out: str) -> tuple[set[str], set[str]]:
