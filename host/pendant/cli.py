@@ -380,7 +380,11 @@ def _board_choice():
               help="Folder holding the simulated flash (kept across restarts).")
 @click.option("--board", type=_board_choice(), default="waveshare-rp2040-lcd-1.28",
               show_default=True, help="Board to simulate.")
-def sim(screen, flash, board):
+@click.option("--firmware", "firmware_dir", type=click.Path(file_okay=False, exists=True),
+              default=None, metavar="DIR",
+              help="Run this firmware folder (your changed copy of the repository's "
+                   "firmware/) instead of the one this tool installs.")
+def sim(screen, flash, board, firmware_dir):
     """Run a simulated pendant until stopped (Ctrl-C).
 
     The first line printed is `port: /dev/pts/N`: use it as --port for the
@@ -390,8 +394,14 @@ def sim(screen, flash, board):
 
     from pendant.sim import Simulator
 
-    s = Simulator(flash_dir=flash, board=board, screen=screen)
-    s.start()
+    if firmware_dir and not (Path(firmware_dir) / "main.py").is_file():
+        fail(f"{firmware_dir} has no main.py: give a copy of the firmware/ folder")
+    s = Simulator(flash_dir=flash, board=board, screen=screen, firmware_dir=firmware_dir)
+    try:
+        s.start()
+    except RuntimeError:  # it did not boot: the console says why (a firmware change?)
+        last = (s.console_log.strip().splitlines() or ["(no console output)"])[-1]
+        fail(f"the simulated pendant did not boot: {last} (console: {s.console_log_path})")
     click.echo(f"port: {s.port}", nl=True)
     sys.stdout.flush()
     stop = []
