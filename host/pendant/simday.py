@@ -24,7 +24,7 @@ def sim_day(profile, capacity, boards_):
 
     The real firmware runs at simulated speed (a day takes seconds); looks are
     button presses or IMU motion scripted at their virtual times. The power
-    figures come from hardware/power.csv.
+    figures come from the table in hardware/power.md.
     """
     from pendant.firmware import boards
     from pendant.sim.day import Profile, format_result, run_day

@@ -17,6 +17,8 @@ from dataclasses import dataclass
 
 from PIL import Image, ImageCms, UnidentifiedImageError
 
+from pendant import extras
+
 from . import jpegbands
 from .errors import PhotoError
 
@@ -26,6 +28,11 @@ try:  # HEIC/HEIF (iPhone) and, on older Pillow, AVIF; optional extra `heif`.
     pillow_heif.register_heif_opener()
 except Exception:  # noqa: BLE001 - any failure just means no HEIF support
     pillow_heif = None
+
+# Major brands of HEIF stills (ISO/IEC 23008-12): an iPhone's HEIC is "heic".
+# Pillow reads none of them itself, so without the extra they need a hint.
+HEIF_BRANDS = frozenset({b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"mif1",
+                         b"msf1"})
 
 # EXIF tag 0x0112: values 5..8 include a quarter turn, so width and height swap.
 ORIENTATION_TAG = 0x0112
@@ -106,9 +113,21 @@ def _open_path(source: object, name: str) -> Image.Image:
             "%s: refused as a decompression bomb (%s)" % (name, _first_line(exc))
         ) from None
     except UnidentifiedImageError:
+        if pillow_heif is None and _is_heif(path):
+            raise PhotoError("%s: a HEIC/HEIF photo; %s" % (name, extras.hint("heif"))) from None
         raise PhotoError("%s: not an image, or a format this tool cannot read" % name) from None
     except OSError as exc:
         raise PhotoError("%s: %s" % (name, _os_reason(exc))) from None
+
+
+def _is_heif(path) -> bool:
+    """An ISO base media file (ftyp box first) of a HEIF brand."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(12)
+    except OSError:
+        return False
+    return head[4:8] == b"ftyp" and head[8:12] in HEIF_BRANDS
 
 
 def _check_pixels(image: Image.Image, name: str) -> None:

