@@ -208,12 +208,16 @@ class Painter:
     def open(self, f):
         return self.reader.open(f)
 
-    def paint(self, mix=None, weight=0, pause_ms=0):
+    def paint(self, mix=None, weight=0, strip_ms=0, stop=None):
         """Stream the frame opened with open() to the panel: allocation-free.
 
         mix: a second open FrameReader blended under it (a cross-fade frame),
-        the opened frame weighing `weight` of 32; pause_ms: sleep between
-        strips so a wipe's edge is seen moving (the CPU idles meanwhile).
+        the opened frame weighing `weight` of 32. strip_ms: a wipe's pace,
+        each strip ends no sooner than strip_ms after the one before (a
+        deadline, so the edge moves steadily however long a strip takes to
+        decode; the CPU sleeps meanwhile). stop: polled between strips while
+        pacing; when it returns True the paint ends there. Returns True when
+        the whole frame was sent, False when stop() ended it.
         """
         d = self.display
         w = self.width
@@ -224,6 +228,7 @@ class Painter:
         reader = self.reader
         mix_row = self.mix_row
         d.window(0, 0, w - 1, h - 1)
+        due = time.ticks_ms()
         try:
             y = 0
             while y < h:
@@ -237,10 +242,16 @@ class Painter:
                     o += rb
                 d.pixels(strip if n == rows else self._tail)
                 y += n
-                if pause_ms and y < h:
-                    time.sleep_ms(pause_ms)
+                if strip_ms and y < h:
+                    due = time.ticks_add(due, strip_ms)
+                    if stop is not None and stop():
+                        return False
+                    left = time.ticks_diff(due, time.ticks_ms())
+                    if left > 0:
+                        time.sleep_ms(left)
         finally:
             d.end()
+        return True
 
     def show(self, path):
         with open(path, "rb") as f:
