@@ -68,7 +68,11 @@ ST_BG_G = const(7)
 ST_BG_B = const(8)
 ST_A = const(16)  # A[ch * 4 + ctx], ch 0 = G, 1 = R, 2 = B
 ST_N = const(32)
-ST_SIZE = const(48)
+# predcodec_thumb.py's blocks, one per channel (G, R, B) of ST_BLOCK entries:
+# a, b, c, max, step, max m, 64 + G's surprise / 2, p, then A, N per context
+ST_TH = const(48)
+ST_BLOCK = const(16)
+ST_SIZE = const(96)
 
 # decode_row() results
 OK = const(0)
@@ -88,6 +92,16 @@ def reset_state(st, near_r, near_g, near_b, background):
     for i in range(12):
         st[ST_A + i] = A_INIT
         st[ST_N + i] = 1
+    for ch in range(3):
+        b = ST_TH + ch * ST_BLOCK
+        mx = 63 if ch == 0 else 31
+        st[b + 3] = mx
+        st[b + 4] = 2 * (near_g, near_r, near_b)[ch] + 1
+        st[b + 5] = 2 * mx + 1
+        st[b + 6] = 64  # no adjustment until G is decoded
+        for ctx in range(4):
+            st[b + 8 + 2 * ctx] = A_INIT
+            st[b + 9 + 2 * ctx] = 1
 
 
 def decode_row(src, cur, prev, st):
