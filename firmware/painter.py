@@ -17,6 +17,7 @@ from array import array
 
 import frame
 import predcodec
+from predcodec import ST_LEN, ST_X0, ST_X1
 
 try:  # Thumb assembly on Cortex-M (the RP2040's M0+): ~25x the viper decoder
     from predcodec_thumb import decode_row
@@ -85,7 +86,7 @@ class FrameReader:
         self.width = width
         self.height = height
         self.row_bytes = width * 2
-        self.scratch = bytearray(self.row_bytes)
+        self.scratch = bytearray(self.row_bytes + frame.ROW_LEN_SIZE)
         self.bgrow = bytearray(self.row_bytes)
         self.spans = bytearray(height * frame.SPAN_SIZE)
         self.header = bytearray(frame.HEADER_SIZE)
@@ -96,6 +97,7 @@ class FrameReader:
         self._st = array("H", bytes(2 * predcodec.ST_SIZE))
         self._small = bytearray(predcodec.PARAMS_SIZE)
         self._enc = frame.ENC_SPANS
+        self._next = -1  # ENC_PRED: the next row's length, read ahead (-1: not yet)
         self._bg = -1
         self.f = None
         self.y = 0
@@ -133,7 +135,8 @@ class FrameReader:
             if p[0] > nmax or p[1] > nmax or p[2] > nmax or p[3]:
                 raise frame.FrameError("bad codec parameters")
             predcodec.reset_state(self._st, p[0], p[1], p[2], hdr[3])
-            copy(self._prev, 0, self.bgrow, 0, self.row_bytes)  # row -1: background
+            self._prev[:] = self.bgrow  # row -1: background
+            self._next = -1
         self.f = f
         self.y = 0
         return hdr
@@ -141,54 +144,51 @@ class FrameReader:
     def row_into(self, dst, off):
         """Write the next row's RGB565 bytes into dst[off:off + row_bytes]."""
         spans = self.spans
-        i = self.y * 4
-        w = self.width
+        y = self.y
+        i = y * 4
         x0 = spans[i] | (spans[i + 1] << 8)
         x1 = spans[i + 2] | (spans[i + 3] << 8)
-        if x0 > x1 or x1 > w:
-            raise frame.FrameError("bad span on row %d" % self.y)
-        if self._enc == frame.ENC_PRED:
-            self._pred_row(dst, off, x0, x1)
-            self.y += 1
-            return
-        if x0:
-            copy(dst, off, self.bgrow, 0, x0 * 2)
-        k = (x1 - x0) * 2
-        if k:
-            if _readinto(self.f, self.scratch, k) != k:
-                raise frame.FrameError("truncated pixel data")
-            copy(dst, off + x0 * 2, self.scratch, 0, k)
-        if x1 < w:
-            copy(dst, off + x1 * 2, self.bgrow, 0, (w - x1) * 2)
-        self.y += 1
-
-    def _pred_row(self, dst, off, x0, x1):
-        cur = self._cur
-        w = self.width
-        if x0:
-            copy(cur, 0, self.bgrow, 0, x0 * 2)
-        if x1 < w:
-            copy(cur, x1 * 2, self.bgrow, 0, (w - x1) * 2)
+        if x0 > x1 or x1 > self.width:
+            raise frame.FrameError("bad span on row %d" % y)
+        self.y = y + 1
         raw = (x1 - x0) * 2
+        f = self.f
+        scratch = self.scratch
+        if self._enc != frame.ENC_PRED:
+            # whole-buffer slice stores are a memcpy in C and allocate nothing
+            dst[off : off + self.row_bytes] = self.bgrow
+            if raw:
+                if _readinto(f, scratch, raw) != raw:
+                    raise frame.FrameError("truncated pixel data")
+                copy(dst, off + x0 * 2, scratch, 0, raw)
+            return
+        cur = self._cur
+        cur[:] = self.bgrow  # outside the span; inside, the decoder writes
         if raw:
-            small = self._small
-            if _readinto(self.f, small, frame.ROW_LEN_SIZE) != frame.ROW_LEN_SIZE:
-                raise frame.FrameError("truncated pixel data")
-            n = small[0] | (small[1] << 8)
+            # each read takes the row and the next row's length with it:
+            # one file read per row (they cost ~20 us each on the RP2040)
+            n = self._next
+            if n < 0:
+                small = self._small
+                if _readinto(f, small, frame.ROW_LEN_SIZE) != frame.ROW_LEN_SIZE:
+                    raise frame.FrameError("truncated pixel data")
+                n = small[0] | (small[1] << 8)
             if n > raw:
-                raise frame.FrameError("bad row length on row %d" % self.y)
-            if _readinto(self.f, self.scratch, n) != n:
+                raise frame.FrameError("bad row length on row %d" % y)
+            got = _readinto(f, scratch, n + frame.ROW_LEN_SIZE)
+            if got < n:
                 raise frame.FrameError("truncated pixel data")
+            self._next = scratch[n] | (scratch[n + 1] << 8) if got > n + 1 else -1
             if n == raw:  # stored plain
-                copy(cur, x0 * 2, self.scratch, 0, n)
+                copy(cur, x0 * 2, scratch, 0, n)
             else:
                 st = self._st
-                st[predcodec.ST_X0] = x0
-                st[predcodec.ST_X1] = x1
-                st[predcodec.ST_LEN] = n
-                if decode_row(self.scratch, cur, self._prev, st):
-                    raise frame.FrameError("corrupt pixel data on row %d" % self.y)
-        copy(dst, off, cur, 0, self.row_bytes)
+                st[ST_X0] = x0
+                st[ST_X1] = x1
+                st[ST_LEN] = n
+                if decode_row(scratch, cur, self._prev, st):
+                    raise frame.FrameError("corrupt pixel data on row %d" % y)
+        dst[off : off + self.row_bytes] = cur
         self._cur = self._prev
         self._prev = cur
 
