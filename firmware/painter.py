@@ -19,13 +19,14 @@ import frame
 import predcodec
 from predcodec import ST_LEN, ST_X0, ST_X1
 
-try:  # Thumb assembly on Cortex-M (the RP2040's M0+): ~25x the viper decoder
-    from predcodec_thumb import decode_row
+try:  # Thumb assembly on Cortex-M (the RP2040's M0+): a strip of rows per call
+    from predcodec_thumb import decode_strip
 except (ImportError, SyntaxError, ValueError, TypeError):  # no inline assembler here
-    try:
-        from predcodec_viper import decode_row
-    except (ImportError, SyntaxError, ValueError, TypeError):  # no emitter; ViperTypeError
-        decode_row = predcodec.decode_row
+    decode_strip = None
+try:  # elsewhere row by row, in viper where the emitter exists
+    from predcodec_viper import decode_row
+except (ImportError, SyntaxError, ValueError, TypeError):  # no emitter; ViperTypeError
+    decode_row = predcodec.decode_row
 
 try:
     from fastcopy import copy
@@ -77,6 +78,8 @@ except (ImportError, SyntaxError, ValueError, TypeError):  # no emitter; ViperTy
 
 
 STRIP_ROWS = 8  # 8 rows of 240 px = 3,840 bytes per SPI burst
+CHUNK = 2048  # decode_strip reads the file this much at a time (> one row record)
+NEED = 1  # decode_strip: refill the chunk
 
 
 class FrameReader:
@@ -85,10 +88,20 @@ class FrameReader:
     def __init__(self, width, height):
         self.width = width
         self.height = height
-        self.row_bytes = width * 2
-        self.scratch = bytearray(self.row_bytes + frame.ROW_LEN_SIZE)
-        self.bgrow = bytearray(self.row_bytes)
-        self.spans = bytearray(height * frame.SPAN_SIZE)
+        rb = self.row_bytes = width * 2
+        self.scratch = bytearray(rb + frame.ROW_LEN_SIZE)
+        if decode_strip is not None:
+            # one buffer for the assembly: the file chunk, the background row,
+            # the last row decoded, the span table (offsets in its state)
+            self._mem = bytearray(CHUNK + 2 * rb + height * frame.SPAN_SIZE)
+            mv = memoryview(self._mem)
+            self._chunk = mv[:CHUNK]
+            self.bgrow = mv[CHUNK : CHUNK + rb]
+            self._last = mv[CHUNK + rb : CHUNK + 2 * rb]
+            self.spans = mv[CHUNK + 2 * rb :]
+        else:
+            self.bgrow = bytearray(rb)
+            self.spans = bytearray(height * frame.SPAN_SIZE)
         self.header = bytearray(frame.HEADER_SIZE)
         # ENC_PRED: the row being decoded and the row above it (swapped each
         # row), the codec's state, and small reads (row length, parameters).
@@ -98,6 +111,7 @@ class FrameReader:
         self._small = bytearray(predcodec.PARAMS_SIZE)
         self._enc = frame.ENC_SPANS
         self._next = -1  # ENC_PRED: the next row's length, read ahead (-1: not yet)
+        self._fpos = 0  # decode_strip: file offset of the chunk
         self._bg = -1
         self.f = None
         self.y = 0
@@ -137,9 +151,47 @@ class FrameReader:
             predcodec.reset_state(self._st, p[0], p[1], p[2], hdr[3])
             self._prev[:] = self.bgrow  # row -1: background
             self._next = -1
+            if decode_strip is not None:
+                st = self._st
+                rb = self.row_bytes
+                st[predcodec.ST_POS] = 0
+                st[predcodec.ST_GOT] = 0
+                st[predcodec.ST_Y] = 0
+                st[predcodec.ST_RB] = rb
+                st[predcodec.ST_BGOFF] = CHUNK
+                st[predcodec.ST_LASTOFF] = CHUNK + rb
+                st[predcodec.ST_SPANOFF] = CHUNK + 2 * rb
+                self._last[:] = self.bgrow
+                self._fpos = (frame.HEADER_SIZE + len(self.spans) + predcodec.PARAMS_SIZE)
         self.f = f
         self.y = 0
         return hdr
+
+    def rows_into(self, dst, n):
+        """The next n rows into dst[0 : n * row_bytes] (a strip)."""
+        if self._enc != frame.ENC_PRED or decode_strip is None:
+            rb = self.row_bytes
+            for k in range(n):
+                self.row_into(dst, k * rb)
+            return
+        st = self._st
+        mem = self._mem
+        r = decode_strip(mem, dst, n, st)
+        fresh = False
+        while r == NEED:  # the next row is not all in the chunk: read on from it
+            pos = st[predcodec.ST_POS]
+            if fresh and pos == 0:  # a whole chunk and still no row: the file ends
+                raise frame.FrameError("truncated pixel data")
+            self._fpos += pos
+            f = self.f
+            f.seek(self._fpos)
+            st[predcodec.ST_GOT] = f.readinto(self._chunk)
+            st[predcodec.ST_POS] = 0
+            fresh = True
+            r = decode_strip(mem, dst, 0, st)
+        if r:
+            raise frame.FrameError("corrupt pixel data on row %d" % st[predcodec.ST_Y])
+        self.y += n
 
     def row_into(self, dst, off):
         """Write the next row's RGB565 bytes into dst[off:off + row_bytes]."""
@@ -206,7 +258,7 @@ class Painter:
         tail = h % strip_rows
         self._tail = memoryview(self.strip)[: tail * self.row_bytes] if tail else None
         self.reader = FrameReader(w, h)
-        self.mix_row = bytearray(self.row_bytes)  # the other photo's row in a fade
+        self.mix_strip = bytearray(self.row_bytes * strip_rows)  # the other photo in a fade
 
     def open(self, f):
         return self.reader.open(f)
@@ -225,24 +277,20 @@ class Painter:
         d = self.display
         w = self.width
         h = self.height
-        rb = self.row_bytes
         strip = self.strip
         rows = self.strip_rows
         reader = self.reader
-        mix_row = self.mix_row
+        mix_strip = self.mix_strip
         d.window(0, 0, w - 1, h - 1)
         due = time.ticks_ms()
         try:
             y = 0
             while y < h:
                 n = rows if h - y >= rows else h - y
-                o = 0
-                for _ in range(n):
-                    reader.row_into(strip, o)
-                    if mix is not None:
-                        mix.row_into(mix_row, 0)
-                        blend565(strip, o, mix_row, 0, w, weight)
-                    o += rb
+                reader.rows_into(strip, n)
+                if mix is not None:
+                    mix.rows_into(mix_strip, n)
+                    blend565(strip, 0, mix_strip, 0, w * n, weight)
                 d.pixels(strip if n == rows else self._tail)
                 y += n
                 if strip_ms and y < h:

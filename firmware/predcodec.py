@@ -66,6 +66,16 @@ ST_NEAR_B = const(5)
 ST_BG_R = const(6)
 ST_BG_G = const(7)
 ST_BG_B = const(8)
+# predcodec_thumb.decode_strip's progress through a frame (see there)
+ST_POS = const(9)  # next row record in the file chunk
+ST_GOT = const(10)  # bytes in the chunk
+ST_Y = const(11)  # next row
+ST_LEFT = const(12)  # rows left in this strip
+ST_ROWOFF = const(13)  # byte offset of the next row in the strip
+ST_RB = const(15)  # bytes per row
+ST_BGOFF = const(28)  # the reader's buffer: background row, last row, span table
+ST_LASTOFF = const(29)
+ST_SPANOFF = const(30)
 ST_A = const(16)  # A[ch * 4 + ctx], ch 0 = G, 1 = R, 2 = B
 ST_N = const(32)
 # predcodec_thumb.py's blocks, one per channel (G, R, B) of ST_BLOCK entries:

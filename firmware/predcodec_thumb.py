@@ -1,44 +1,244 @@
 # ruff: noqa: F821  (asm_thumb registers and instructions are names the assembler knows)
-# The ENC_PRED row decoder of predcodec.py in Thumb-1 assembly for the RP2040's
+# The ENC_PRED decoder of predcodec.py in Thumb-1 assembly for the RP2040's
 # Cortex-M0+ (asm_thumb, armv6m subset): the same bitstream and the same
-# results as predcodec.decode_row (tests compare them on the emulated chip).
-# The viper decoder kept most locals on the stack and read the code a bit at a
-# time through several bounds checks: ~2,500 cycles a stored pixel on the
-# M0+. This one keeps the bit reader in registers (a 32-bit accumulator
-# refilled a byte at a time; the unary part is read off the carry flag) and
-# each channel's neighbours, limits and statistics in one 32-byte block.
+# pixels as predcodec.decode_row (tests compare them on the emulated chip),
+# a strip of rows per call.
+#
+# Why assembly: viper code on the M0+ keeps most locals on the stack and read
+# the code a bit at a time through bounds checks, ~2,500 cycles a stored
+# pixel; and the Python around it (a file read, slices and a call per row)
+# cost ~200 us a row. Here the bit reader lives in registers (a 32-bit
+# accumulator refilled a byte at a time; the unary part is read off the carry
+# flag), each channel's neighbours, limits and statistics sit in one 32-byte
+# block, and whole rows (background, plain rows, coded rows) are done here
+# from a chunk of the file that the caller refills when asked.
 #
 # Importing this module fails where the inline assembler is missing (the unix
-# port on x64, CPython); painter.py then uses the viper or bytecode decoder.
+# port on x64, CPython); painter.py then decodes row by row with the viper or
+# bytecode decoder.
 #
-# State: the decoders share predcodec's state array (array("H"), ST_SIZE);
-# this one keeps a block per channel after the common fields, which
-# predcodec.reset_state fills (predcodec.ST_TH, byte offsets in a block):
+# decode_strip(mem, dst, n, st):
+#   mem  the reader's buffer: file chunk at 0 (st[ST_GOT] bytes valid, next
+#        row record at st[ST_POS]), background row at st[ST_BGOFF], the last
+#        decoded row at st[ST_LASTOFF], span table at st[ST_SPANOFF]
+#   dst  rows go to dst[0:], dst[row_bytes:], ...
+#   n    rows to decode (a new strip), or 0 to go on after a refill
+#   st   predcodec's state array (array("H"), predcodec.ST_*)
+# returns 0 done, 1 (NEED) the next row record is not all in the chunk: read
+# the file from st[ST_POS] on into the chunk and call again with n = 0;
+# anything else: bad data (2 a value out of range, 3 a row's length does not
+# match its codes, 4 a row longer than its span, 5 a bad span).
+#
+# State: the header fields below, then one block per channel (G at byte 96
+# of st, R at 128, B at 160; predcodec.reset_state fills them):
 #   0 a (left), 2 b (above), 4 c (above-left), 6 max, 8 step = 2 * near + 1,
 #   10 largest valid m = 2 * max + 1, 12 64 + half of G's surprise (R, B),
 #   14 the prediction (scratch), 16 + 4 * ctx: A, 18 + 4 * ctx: N of context ctx
-# Blocks: G at byte 96 of st, R at 128, B at 160.
-# decode_row(src, cur, prev, st) -> 0 (OK) or non-zero (bad data), as predcodec's.
+# Byte offsets in st used here: 0 X0, 2 X1, 4 LEN, 12/14/16 background R/G/B,
+# 18 POS, 20 GOT, 22 Y, 24 rows LEFT in the strip, 26 ROWOFF in dst, 30 row
+# bytes, 56 BGOFF, 58 LASTOFF, 60 SPANOFF, 88 mem and 92 dst (32-bit, scratch).
 import micropython
 
 
 @micropython.asm_thumb
-def decode_row(r0, r1, r2, r3):
+def decode_strip(r0, r1, r2, r3):
     # r8..r11 belong to the caller
     mov(r4, r8)
     mov(r5, r9)
     mov(r6, r10)
     mov(r7, r11)
     push({r4, r5, r6, r7})
+    str(r0, [r3, 88])
+    str(r1, [r3, 92])
+    mov(r5, r3)
+    add(r5, 96)  # r5: the G block, all through
+    cmp(r2, 0)
+    beq(ROW)
+    strh(r2, [r3, 24])  # LEFT
+    mov(r2, 0)
+    strh(r2, [r3, 26])  # ROWOFF
+    label(ROW)
+    mov(r3, r5)
+    sub(r3, 96)
+    ldrh(r0, [r3, 24])
+    cmp(r0, 0)
+    bne(ROW1)
+    b(DONE)  # r0 = 0
+    label(ROW1)
+    # the span: x0, x1 from the table, checked
+    ldr(r0, [r3, 88])
+    ldrh(r4, [r3, 60])
+    add(r0, r0, r4)
+    ldrh(r4, [r3, 22])  # y
+    lsl(r4, r4, 2)
+    add(r0, r0, r4)
+    ldrh(r1, [r0, 0])
+    ldrh(r2, [r0, 2])
+    strh(r1, [r3, 0])
+    strh(r2, [r3, 2])
+    ldrh(r4, [r3, 30])
+    lsr(r4, r4, 1)  # width
+    cmp(r1, r2)
+    bhi(BADSPAN)
+    cmp(r2, r4)
+    bls(SPANOK)
+    label(BADSPAN)
+    mov(r0, 5)
+    b(DONE)
+    label(SPANOK)
+    # background left of x0 and from x1 on
+    ldr(r0, [r3, 88])
+    ldrh(r4, [r3, 56])
+    add(r0, r0, r4)  # background row
+    ldr(r6, [r3, 92])
+    ldrh(r4, [r3, 26])
+    add(r6, r6, r4)  # this row in dst
+    mov(r11, r6)
+    mov(r2, r6)
+    lsl(r4, r1, 1)
+    bl(HCOPY)  # [0, x0)
+    ldrh(r2, [r3, 2])
+    lsl(r2, r2, 1)
+    ldrh(r4, [r3, 30])
+    sub(r4, r4, r2)  # bytes from x1 to the end
+    ldr(r0, [r3, 88])
+    ldrh(r7, [r3, 56])
+    add(r0, r0, r7)
+    add(r0, r0, r2)
+    mov(r6, r11)
+    add(r2, r2, r6)
+    bl(HCOPY)  # [x1, width)
+    # the row above: the previous row in dst, or the last row of the strip before
+    ldrh(r4, [r3, 26])
+    cmp(r4, 0)
+    bne(PREVDST)
+    ldr(r2, [r3, 88])
+    ldrh(r4, [r3, 58])
+    add(r2, r2, r4)
+    b(PREVOK)
+    label(PREVDST)
+    ldrh(r4, [r3, 30])
+    mov(r6, r11)
+    sub(r2, r6, r4)
+    label(PREVOK)
+    mov(r10, r2)
+    # an empty span has no record
+    ldrh(r1, [r3, 0])
+    ldrh(r2, [r3, 2])
+    cmp(r1, r2)
+    bne(RECORD)
+    b(ROWDONE)
+    label(RECORD)
+    # the record: u16 n, then n bytes; all of it must be in the chunk
+    ldrh(r0, [r3, 18])  # POS
+    ldrh(r4, [r3, 20])  # GOT
+    add(r6, r0, 2)
+    cmp(r6, r4)
+    bhi(NEED)
+    ldr(r7, [r3, 88])
+    add(r7, r7, r0)
+    ldrb(r6, [r7, 0])
+    ldrb(r7, [r7, 1])
+    lsl(r7, r7, 8)
+    orr(r6, r7)  # n
+    sub(r7, r2, r1)
+    lsl(r7, r7, 1)  # raw = 2 * (x1 - x0)
+    cmp(r6, r7)
+    bhi(BADLEN)
+    add(r0, 2)
+    add(r0, r0, r6)
+    cmp(r0, r4)
+    bhi(NEED)
+    strh(r0, [r3, 18])  # POS past the record
+    strh(r6, [r3, 4])  # LEN
+    ldr(r4, [r3, 88])
+    add(r4, r4, r0)
+    sub(r4, r4, r6)  # the record's bytes
+    cmp(r6, r7)
+    beq(PLAIN)
+    mov(r0, r4)
+    mov(r1, r11)
+    mov(r2, r10)
+    bl(ROWDEC)
+    cmp(r0, 0)
+    beq(ROWDONE)
+    b(DONE)
+    label(NEED)
+    mov(r0, 1)
+    b(DONE)
+    label(BADLEN)
+    mov(r0, 4)
+    b(DONE)
+    label(PLAIN)
+    # stored as plain RGB565: copy n bytes to x0
+    mov(r0, r11)
+    lsl(r1, r1, 1)
+    add(r0, r0, r1)
+    add(r6, r6, r4)
+    label(PLAINL)
+    ldrb(r7, [r4, 0])
+    strb(r7, [r0, 0])
+    add(r4, 1)
+    add(r0, 1)
+    cmp(r4, r6)
+    bne(PLAINL)
+    label(ROWDONE)
+    mov(r3, r5)
+    sub(r3, 96)
+    ldrh(r0, [r3, 22])
+    add(r0, 1)
+    strh(r0, [r3, 22])  # y
+    ldrh(r0, [r3, 26])
+    ldrh(r1, [r3, 30])
+    add(r0, r0, r1)
+    strh(r0, [r3, 26])  # ROWOFF
+    ldrh(r0, [r3, 24])
+    sub(r0, 1)
+    strh(r0, [r3, 24])  # LEFT
+    beq(LASTROW)
+    b(ROW)
+    label(LASTROW)
+    # keep the strip's last row: the next strip predicts its first row from it
+    ldr(r0, [r3, 92])
+    ldrh(r4, [r3, 26])
+    add(r0, r0, r4)
+    sub(r0, r0, r1)
+    ldr(r2, [r3, 88])
+    ldrh(r4, [r3, 58])
+    add(r2, r2, r4)
+    mov(r4, r1)
+    bl(HCOPY)
+    mov(r0, 0)
+    b(DONE)
+
+    # HCOPY: r4 bytes (even) from r0 to r2, by halfwords; uses r6
+    label(HCOPY)
+    cmp(r4, 0)
+    beq(HCEND)
+    add(r4, r4, r2)
+    label(HCL)
+    ldrh(r6, [r0, 0])
+    strh(r6, [r2, 0])
+    add(r0, 2)
+    add(r2, 2)
+    cmp(r2, r4)
+    bne(HCL)
+    label(HCEND)
+    bx(lr)
+
+    # ROWDEC: decode one coded row's span. r0 the codes, r1 the row, r2 the
+    # row above, st[X0], st[X1], st[LEN] set; r5 the G block. Returns 0 or an
+    # error in r0.
+    label(ROWDEC)
+    push({lr})
+    mov(r3, r5)
+    sub(r3, 96)
     # r8 next byte to fetch, r9 end of the row's bytes; r10, r11: prev and cur
-    # at pixel x; r12 pixels left; r5 the G block; r6 bit accumulator (MSB
-    # first), r7 bits in it
+    # at pixel x; r12 pixels left; r6 bit accumulator (MSB first), r7 bits in it
     mov(r8, r0)
-    ldrh(r4, [r3, 4])  # ST_LEN
+    ldrh(r4, [r3, 4])  # LEN
     add(r4, r4, r0)
     mov(r9, r4)
-    mov(r5, r3)
-    add(r5, 96)
     ldrh(r4, [r3, 0])  # x0
     ldrh(r0, [r3, 2])  # x1
     sub(r0, r0, r4)
@@ -68,11 +268,9 @@ def decode_row(r0, r1, r2, r3):
     bl(PUTA)
     b(PIXELS)
     label(BGSTART)
-    ldrh(r2, [r3, 14])  # ST_BG_G
-    ldrh(r3, [r3, 12])  # ST_BG_R (r3 = st until here)
-    sub(r5, 96)
-    ldrh(r4, [r5, 16])  # ST_BG_B
-    add(r5, 96)
+    ldrh(r2, [r3, 14])  # background G
+    ldrh(r4, [r3, 16])  # background B
+    ldrh(r3, [r3, 12])  # background R
     mov(r0, 0)
     bl(PUTA)
     mov(r0, 4)
@@ -309,17 +507,18 @@ def decode_row(r0, r1, r2, r3):
     strh(r2, [r5, 4])  # and its c
     bx(lr)
 
-    # -- the end ----------------------------------------------------------------
+    # -- the end of a row ----------------------------------------------------------
     label(BAD)
-    mov(r0, 2)  # ERR_VALUE
-    b(DONE)
+    mov(r0, 2)  # a value out of range
+    pop({pc})
     label(ROWEND)
     # every bit used must lie in the row, and no whole byte left over:
     # (bits read + 7) >> 3 == LEN, bits read = 8 * bytes fetched - bits left
     mov(r0, r8)
     mov(r1, r9)
-    sub(r5, 96)
-    ldrh(r2, [r5, 4])  # ST_LEN
+    mov(r3, r5)
+    sub(r3, 96)
+    ldrh(r2, [r3, 4])  # LEN
     sub(r1, r1, r2)  # start of the row's bytes
     sub(r0, r0, r1)
     lsl(r0, r0, 3)
@@ -327,8 +526,11 @@ def decode_row(r0, r1, r2, r3):
     add(r0, 7)
     lsr(r0, r0, 3)
     sub(r0, r0, r2)
-    beq(DONE)
-    mov(r0, 3)  # ERR_LENGTH (or an overrun)
+    beq(ROWOK)
+    mov(r0, 3)  # the length does not match (or the codes overran it)
+    label(ROWOK)
+    pop({pc})
+
     label(DONE)
     pop({r4, r5, r6, r7})
     mov(r8, r4)
