@@ -9,6 +9,7 @@ import imu
 import machine
 import power
 import proto
+import spidma
 import version
 from link import Link
 from overlay import Overlay
@@ -74,7 +75,8 @@ def make_display(board, rotation):
     bl = PWM(Pin(board["bl"]), freq=BACKLIGHT_HZ, duty_u16=0)
     module, cls = PANELS[board["panel"]]
     driver = getattr(__import__(module), cls)
-    return driver(spi, dc, cs=cs, rst=rst, backlight=bl, rotation=rotation), spi
+    return driver(spi, dc, cs=cs, rst=rst, backlight=bl, rotation=rotation,
+                  dma=spidma.for_spi(board["spi"])), spi
 
 
 class App:

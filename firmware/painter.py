@@ -255,8 +255,15 @@ class Painter:
         self.row_bytes = w * 2
         self.strip_rows = strip_rows
         self.strip = bytearray(self.row_bytes * strip_rows)
-        tail = h % strip_rows
-        self._tail = memoryview(self.strip)[: tail * self.row_bytes] if tail else None
+        # Two strips where the display sends by DMA: one on the wire while the
+        # next is decoded into the other. Elsewhere pixels_start() blocks and
+        # one strip is enough.
+        self._start = getattr(display, "pixels_start", display.pixels)
+        self._wait = getattr(display, "pixels_wait", None)
+        two = getattr(display, "dma", None) is not None
+        self._strips = (self.strip, bytearray(len(self.strip)) if two else self.strip)
+        tail = (h % strip_rows) * self.row_bytes
+        self._tails = tuple(memoryview(b)[:tail] if tail else b for b in self._strips)
         self.reader = FrameReader(w, h)
         self.mix_strip = bytearray(self.row_bytes * strip_rows)  # the other photo in a fade
 
@@ -277,21 +284,27 @@ class Painter:
         d = self.display
         w = self.width
         h = self.height
-        strip = self.strip
         rows = self.strip_rows
         reader = self.reader
         mix_strip = self.mix_strip
+        start = self._start
+        wait = self._wait
         d.window(0, 0, w - 1, h - 1)
         due = time.ticks_ms()
+        k = 0
         try:
             y = 0
             while y < h:
                 n = rows if h - y >= rows else h - y
+                strip = self._strips[k]
                 reader.rows_into(strip, n)
                 if mix is not None:
                     mix.rows_into(mix_strip, n)
                     blend565(strip, 0, mix_strip, 0, w * n, weight)
-                d.pixels(strip if n == rows else self._tail)
+                if wait is not None:
+                    wait()  # the other strip has left: the wire is free
+                start(strip if n == rows else self._tails[k])
+                k ^= 1
                 y += n
                 if strip_ms and y < h:
                     due = time.ticks_add(due, strip_ms)
@@ -301,6 +314,8 @@ class Painter:
                     if left > 0:
                         time.sleep_ms(left)
         finally:
+            if wait is not None:
+                wait()
             d.end()
         return True
 
