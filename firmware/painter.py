@@ -77,6 +77,14 @@ except (ImportError, SyntaxError, ValueError, TypeError):  # no emitter; ViperTy
             k += 2
 
 
+try:  # Thumb assembly on Cortex-M: a strip blended per call
+    from blend_thumb import blend_strip
+except (ImportError, SyntaxError, ValueError, TypeError):  # no inline assembler here
+
+    def blend_strip(dst, old, n, a):
+        blend565(dst, 0, old, 0, n, a)
+
+
 STRIP_ROWS = 8  # 8 rows of 240 px = 3,840 bytes per SPI burst
 CHUNK = 2048  # decode_strip reads the file this much at a time (> one row record)
 NEED = 1  # decode_strip: refill the chunk
@@ -300,7 +308,7 @@ class Painter:
                 reader.rows_into(strip, n)
                 if mix is not None:
                     mix.rows_into(mix_strip, n)
-                    blend565(strip, 0, mix_strip, 0, w * n, weight)
+                    blend_strip(strip, mix_strip, w * n, weight)
                 if wait is not None:
                     wait()  # the other strip has left: the wire is free
                 start(strip if n == rows else self._tails[k])

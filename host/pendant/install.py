@@ -34,8 +34,8 @@ from pendant.clikit import fail, port_option
 SETTINGS_PATH = "/settings.json"
 KEEP_SOURCE = ("main.py",)  # the port runs main.py itself: it stays .py
 # Thumb assembly (asm_thumb) compiles only for ARM Cortex-M; elsewhere it is left
-# out and the firmware falls back to its viper decoder (painter.py).
-THUMB_ONLY = ("predcodec_thumb.py",)
+# out and the firmware falls back to its viper code (painter.py).
+THUMB_ONLY = ("predcodec_thumb.py", "blend_thumb.py")
 THUMB_MARCH = ("armv6m", "armv7m", "armv7em", "armv7emsp", "armv7emdp")
 HELLO_TIMEOUT_S = 15.0  # a real pendant re-enumerates on USB after reset
 RESET_CODE = "import time, machine\ntime.sleep_ms(100)\nmachine.reset()"

@@ -1,8 +1,9 @@
-"""ENC_PRED on the emulated RP2040 (../shared/rp2emu, the official MicroPython rp2
-firmware): the firmware as installed (.mpy for armv6m) decodes the host's frames
-to the host's pixels with the Thumb decoder, and one photo's decode stays within
-its cycle budget (cycle counts are deterministic for the same firmware and
-input, so this is not a timed test). Skips with one line without the emulator.
+"""The draw path's assembly on the emulated RP2040 (../shared/rp2emu, the official
+MicroPython rp2 firmware), installed as .mpy for armv6m: the Thumb decoder turns
+the host's frames into the host's pixels and rejects corrupt ones, one photo's
+decode stays within its cycle budget (cycle counts are deterministic for the
+same firmware and input: not a timed test), and the Thumb blend gives the viper
+blend's pixels. Skips with one line without the emulator or node.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from pendant.photo import RenderOptions, render
 ROOT = Path(__file__).resolve().parents[2]
 EMU = Path(os.environ.get("PENDANT_RP2EMU", ROOT.parent / "shared" / "rp2emu"))
 MODULES = ("frame", "predcodec", "predcodec_thumb", "predcodec_viper", "fastcopy", "blend",
-           "painter")
+           "blend_thumb", "painter")
 # Cycles for FrameReader.rows_into over the 30 strips of the astronaut sample
 # (lossless, 26.6 KB) at 125 MHz, measured 2026-12-03 (MicroPython 1.26.1 rp2
 # on rp2emu), plus 5 %. Before the Thumb decoder: 91.9 M cycles (735 ms).
@@ -78,6 +79,20 @@ for trial in range(16):
     except frame.FrameError:
         caught += 1
 print("CORRUPT", caught)
+# the Thumb blend gives the viper blend's values (the reference arithmetic is
+# checked against blend.py in tests/mpy/mpy_transition.py)
+import blend, blend_thumb, os
+assert painter.blend_strip is blend_thumb.blend_strip
+new = bytearray(os.urandom(3840))
+old = bytearray(os.urandom(3840))
+same = 0
+for a in (0, 1, 7, 16, 25, 31, 32):
+    x = bytearray(new)
+    y = bytearray(new)
+    blend.blend565(x, 0, old, 0, 1920, a)
+    blend_thumb.blend_strip(y, old, 1920, a)
+    same += x == y
+print("BLEND", same)
 """
 
 
@@ -149,6 +164,7 @@ def test_thumb_decoder_on_the_chip(tmp_path):
     for name, _w, _h, _timed, want in made:
         assert got.get(name) == want, name
     assert "CORRUPT 16" in proc.stdout, proc.stdout
+    assert "BLEND 7" in proc.stdout, proc.stdout
     cycles = [int(c) for c in re.findall(r"marker 1->0: (\d+) cycles", proc.stderr)]
     assert len(cycles) == 1, proc.stderr
     print("decode of astro-l.frm: %d cycles" % cycles[0])
