@@ -14,7 +14,7 @@ chip's own clock; deterministic for the same firmware and input):
 
 - change: a photo change with each transition (none, wipe, fade) from the
   other sample, through transition.Transitions.show as the app calls it;
-- decode: the FrameReader's 240 rows into a row buffer, nothing sent;
+- decode: the FrameReader's 30 strips of 8 rows, nothing sent;
 - spi: one full-screen window of a strip sent 30 times, nothing decoded.
 
 Prints a markdown table for docs/firmware.md. Skips with one line when the
@@ -67,14 +67,14 @@ for name in BOARDS:
     d.end()
     print("BENCH spi %%s - %%d" %% (name, us(t0)))
     reader = FrameReader(240, 240)
-    row = bytearray(480)
+    strip = bytearray(3840)
     for i, path in enumerate(PHOTOS):
         other = PHOTOS[i - 1] if len(PHOTOS) > 1 else path
         with open(path, "rb") as f:
             reader.open(f)
             t0 = time.ticks_us()
-            for _ in range(240):
-                reader.row_into(row, 0)
+            for _ in range(30):
+                reader.rows_into(strip, 8)
             print("BENCH decode %%s %%s %%d" %% (name, path, us(t0)))
         for kind in ("none", "wipe", "fade"):
             p.show(other)

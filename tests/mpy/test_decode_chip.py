@@ -131,6 +131,12 @@ def make_frames(dest: Path) -> list[tuple[str, int, int, bool, str]]:
     r = render(ROOT / "host" / "pendant" / "samples" / "astronaut.jpg", RenderOptions())
     add("astro-l.frm", frames.from_render(r, "lossless").data, 240, 240, timed=True)
     add("astro-v.frm", frames.from_render(r, "visual").data, 240, 240)
+    vectors = ROOT / "tests" / "vectors"
+    picture = bytes.fromhex((vectors / "picture_branches_24x12.hex").read_text())
+    for v in ("lossless", "near213"):
+        data = bytes.fromhex((vectors / f"frame_pred_branches_{v}_24x12.hex").read_text())
+        add(f"branches-{v}.frm", data, 24, 12)
+    assert out[-2][4] == hashlib.sha256(picture).hexdigest()  # lossless: the source picture
     w, h = 48, 44  # a last strip of 4 rows
     px, cov = synthetic(w, h, 7)
     spans = frames.spans_from_coverage(cov, w, h)
