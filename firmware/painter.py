@@ -23,10 +23,12 @@ try:  # Thumb assembly on Cortex-M (the RP2040's M0+): a strip of rows per call
     from predcodec_thumb import decode_strip
 except (ImportError, SyntaxError, ValueError, TypeError):  # no inline assembler here
     decode_strip = None
-try:  # elsewhere row by row, in viper where the emitter exists
-    from predcodec_viper import decode_row
-except (ImportError, SyntaxError, ValueError, TypeError):  # no emitter; ViperTypeError
-    decode_row = predcodec.decode_row
+decode_row = predcodec.decode_row
+if decode_strip is None:  # row by row, in viper where the emitter exists
+    try:  # (not imported beside the assembly: loading it costs ~60 ms at boot)
+        from predcodec_viper import decode_row
+    except (ImportError, SyntaxError, ValueError, TypeError):  # no emitter; ViperTypeError
+        pass
 
 try:
     from fastcopy import copy

@@ -17,7 +17,7 @@ WIPE = "wipe"
 FADE = "fade"
 
 FULL = 32  # blend weights are 0..FULL (5 bits: see blend.py)
-FADE_STEPS = 6  # frames of a cross-fade, the last being the new photo itself
+FADE_STEPS = 4  # frames of a cross-fade, the last the new photo itself (~0.2 s each on the chip)
 WIPE_MS = 480  # the wipe's edge crosses the panel in this long
 
 
