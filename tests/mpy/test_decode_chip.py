@@ -2,13 +2,16 @@
 MicroPython rp2 firmware), installed as .mpy for armv6m: the Thumb decoder turns
 the host's frames into the host's pixels and rejects corrupt ones, one photo's
 decode stays within its cycle budget (cycle counts are deterministic for the
-same firmware and input: not a timed test), and the Thumb blend gives the viper
-blend's pixels. Skips with one line without the emulator or node.
+same firmware and input: not a timed test), the Thumb blend gives the viper
+blend's pixels, and the panel receives exactly those pixels when the painter
+sends strips by DMA with the heap locked. Skips with one line without the
+emulator or node.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import random
 import re
@@ -27,7 +30,8 @@ from pendant.photo import RenderOptions, render
 ROOT = Path(__file__).resolve().parents[2]
 EMU = Path(os.environ.get("PENDANT_RP2EMU", ROOT.parent / "shared" / "rp2emu"))
 MODULES = ("frame", "predcodec", "predcodec_thumb", "predcodec_viper", "fastcopy", "blend",
-           "blend_thumb", "painter")
+           "blend_thumb", "painter", "transition", "dcs", "gc9a01", "spidma")
+FADE_WEIGHT = 16
 # Cycles for FrameReader.rows_into over the 30 strips of the astronaut sample
 # (lossless, 26.6 KB) at 125 MHz, measured 2026-12-03 (MicroPython 1.26.1 rp2
 # on rp2emu), plus 5 %. Before the Thumb decoder: 91.9 M cycles (735 ms).
@@ -93,7 +97,63 @@ for a in (0, 1, 7, 16, 25, 31, 32):
     blend_thumb.blend_strip(y, old, 1920, a)
     same += x == y
 print("BLEND", same)
+# the draw path by DMA, heap locked: a plain paint, then a fade frame
+import gc, gc9a01, micropython, spidma, transition
+from machine import Pin, SPI
+spi = SPI(1, baudrate=62_500_000, sck=Pin(10), mosi=Pin(11), miso=None)
+d = gc9a01.GC9A01(spi, Pin(8, Pin.OUT), cs=Pin(9, Pin.OUT), rst=Pin(12, Pin.OUT),
+                  dma=spidma.for_spi(1))
+assert d.dma is not None
+p = painter.Painter(d)
+t = transition.Transitions(p)
+fn = open("astro-l.frm", "rb")
+fo = open("astro-v.frm", "rb")
+p.open(fn)
+gc.collect()
+micropython.heap_lock()
+p.paint()
+micropython.heap_unlock()
+fn.seek(0)
+p.open(fn)
+t.old.open(fo)
+gc.collect()
+micropython.heap_lock()
+t.fade_step(%(weight)d)
+micropython.heap_unlock()
+print("PAINTED")
 """
+
+
+def ramwr_data(path):
+    """The pixel bytes after each RAMWR (0x2C) in an rp2emu SPI log."""
+    frames_ = []
+    cur = None
+    for line in path.read_text().splitlines():
+        r = json.loads(line)
+        if "hex" not in r:
+            continue
+        if r["dc"] == 0:
+            if cur is not None:
+                frames_.append(bytes(cur))
+            cur = bytearray() if r["hex"].startswith("2c") else None
+        elif cur is not None:
+            cur += bytes.fromhex(r["hex"])
+    if cur is not None:
+        frames_.append(bytes(cur))
+    return frames_
+
+
+def blend(new, old, a):
+    out = bytearray()
+    for i in range(0, len(new), 2):
+        n = new[i] << 8 | new[i + 1]
+        o = old[i] << 8 | old[i + 1]
+        v = 0
+        for shift, bits in ((11, 5), (5, 6), (0, 5)):
+            m = (1 << bits) - 1
+            v |= (((n >> shift & m) * a + (o >> shift & m) * (32 - a)) >> 5) << shift
+        out += struct.pack(">H", v)
+    return bytes(out)
 
 
 def synthetic(w, h, seed):
@@ -161,9 +221,11 @@ def test_thumb_decoder_on_the_chip(tmp_path):
     syn = (fs / "syn-000.frm").read_bytes()
     assert b"\xff\xff" in syn  # an escape's 14 one-bits
     prog = tmp_path / "prog.py"
-    prog.write_text(CHIP % {"pin": MARKER_PIN, "frames": [m[:4] for m in made]})
+    prog.write_text(CHIP % {"pin": MARKER_PIN, "frames": [m[:4] for m in made],
+                           "weight": FADE_WEIGHT})
+    spi_log = tmp_path / "spi.jsonl"
     proc = subprocess.run([node, str(EMU / "run.mjs"), "--marker-pin", str(MARKER_PIN),
-                           "--fs-dir", str(fs), str(prog)],
+                           "--spi-log", str(spi_log), "--fs-dir", str(fs), str(prog)],
                           capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     got = dict(re.findall(r"SHA (\S+) ([0-9a-f]{64})", proc.stdout))
@@ -171,6 +233,13 @@ def test_thumb_decoder_on_the_chip(tmp_path):
         assert got.get(name) == want, name
     assert "CORRUPT 16" in proc.stdout, proc.stdout
     assert "BLEND 7" in proc.stdout, proc.stdout
+    assert "PAINTED" in proc.stdout
+    # what reached the panel: the photo, then the blend (reference arithmetic per channel)
+    ramwr = ramwr_data(spi_log)
+    new = frames.decode((fs / "astro-l.frm").read_bytes())[2]
+    old = frames.decode((fs / "astro-v.frm").read_bytes())[2]
+    assert ramwr[-2] == new
+    assert ramwr[-1] == blend(new, old, FADE_WEIGHT)
     cycles = [int(c) for c in re.findall(r"marker 1->0: (\d+) cycles", proc.stderr)]
     assert len(cycles) == 1, proc.stderr
     print("decode of astro-l.frm: %d cycles" % cycles[0])
