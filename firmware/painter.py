@@ -118,6 +118,8 @@ class FrameReader:
         self._cur = bytearray(self.row_bytes)
         self._prev = bytearray(self.row_bytes)
         self._st = array("H", bytes(2 * predcodec.ST_SIZE))
+        if decode_strip is not None:
+            predcodec.thumb_tables(self._st)
         self._small = bytearray(predcodec.PARAMS_SIZE)
         self._enc = frame.ENC_SPANS
         self._next = -1  # ENC_PRED: the next row's length, read ahead (-1: not yet)

@@ -9,8 +9,8 @@
 # pixel; and the Python around it (a file read, slices and a call per row)
 # cost ~200 us a row. Here the bit reader lives in registers (a 32-bit
 # accumulator refilled a byte at a time; the unary part is read off the carry
-# flag), each channel's neighbours, limits and statistics sit in one 32-byte
-# block, and whole rows (background, plain rows, coded rows) are done here
+# flag), each channel's neighbours, limits, context table and statistics
+# sit in one block, and whole rows (background, plain rows, coded rows) are done here
 # from a chunk of the file that the caller refills when asked.
 #
 # Importing this module fails where the inline assembler is missing (the unix
@@ -29,11 +29,14 @@
 # anything else: bad data (2 a value out of range, 3 a row's length does not
 # match its codes, 4 a row longer than its span, 5 a bad span).
 #
-# State: the header fields below, then one block per channel (G at byte 96
-# of st, R at 128, B at 160; predcodec.reset_state fills them):
+# State: the header fields below, then one 160-byte block per channel (G at
+# byte 96 of st, R at 256, B at 416; predcodec.reset_state and
+# predcodec.thumb_tables fill them):
 #   0 a (left), 2 b (above), 4 c (above-left), 6 max, 8 step = 2 * near + 1,
 #   10 largest valid m = 2 * max + 1, 12 64 + half of G's surprise (R, B),
-#   14 the prediction (scratch), 16 + 4 * ctx: A, 18 + 4 * ctx: N of context ctx
+#   14 the prediction (scratch), 16 + d: the byte offset in the block of the
+#   statistics of the context of activity d (0..127), 144 + 4 * ctx: A,
+#   146 + 4 * ctx: N of context ctx
 # Byte offsets in st used here: 0 X0, 2 X1, 4 LEN, 12/14/16 background R/G/B,
 # 18 POS, 20 GOT, 22 Y, 24 rows LEFT in the strip, 26 ROWOFF in dst, 30 row
 # bytes, 56 BGOFF, 58 LASTOFF, 60 SPANOFF, 88 mem and 92 dst (32-bit, scratch).
@@ -293,9 +296,10 @@ def decode_strip(r0, r1, r2, r3):
     label(PUTA)
     add(r0, r0, r5)
     strh(r2, [r0, 0])
-    strh(r3, [r0, 32])
-    add(r0, 32)
-    strh(r4, [r0, 32])
+    add(r0, 160)
+    strh(r3, [r0, 0])
+    add(r0, 160)
+    strh(r4, [r0, 0])
     bx(lr)
 
     # -- the pixels -----------------------------------------------------------
@@ -307,25 +311,40 @@ def decode_strip(r0, r1, r2, r3):
     label(PIXEL)
     sub(r0, 1)
     mov(r12, r0)
-    mov(r1, r10)  # b: the pixel above
+    mov(r1, r10)  # b: the pixel above, into each block
     ldrb(r0, [r1, 0])
     ldrb(r1, [r1, 1])
-    bl(UNPACK)
-    mov(r0, 2)
-    bl(PUTA)
+    mov(r2, 7)
+    and_(r2, r0)
+    lsl(r2, r2, 3)
+    lsr(r3, r1, 5)
+    orr(r2, r3)
+    strh(r2, [r5, 2])  # G
+    lsr(r3, r0, 3)
+    mov(r4, 31)
+    and_(r4, r1)
+    mov(r0, r5)
+    add(r0, 160)
+    strh(r3, [r0, 2])  # R
+    add(r0, 160)
+    strh(r4, [r0, 2])  # B
     bl(CHANNEL)  # G
     asr(r1, r1, 1)  # half of G's surprise, for R and B
     add(r1, 64)
-    strh(r1, [r5, 32 + 12])
-    add(r5, 32)
-    strh(r1, [r5, 32 + 12])
+    add(r5, 160)
+    strh(r1, [r5, 12])
+    mov(r0, r5)
+    add(r0, 160)
+    strh(r1, [r0, 12])
     bl(CHANNEL)  # R
-    add(r5, 32)
+    add(r5, 160)
     bl(CHANNEL)  # B
-    sub(r5, 64)
-    # cur = R << 11 | G << 5 | B, big-endian
-    ldrh(r0, [r5, 32])  # R (its a is now the decoded value)
+    mov(r4, r0)
+    sub(r5, 160)
+    ldrh(r0, [r5, 0])  # R (its a is now the decoded value)
+    sub(r5, 160)
     ldrh(r1, [r5, 0])  # G
+    # cur = R << 11 | G << 5 | B, big-endian
     lsl(r0, r0, 3)
     lsr(r2, r1, 3)
     orr(r0, r2)
@@ -334,10 +353,7 @@ def decode_strip(r0, r1, r2, r3):
     mov(r2, 7)
     and_(r1, r2)
     lsl(r1, r1, 5)
-    add(r5, 64)
-    ldrh(r2, [r5, 0])  # B
-    sub(r5, 64)
-    orr(r1, r2)
+    orr(r1, r4)
     strb(r1, [r3, 1])
     add(r3, 2)
     mov(r11, r3)
@@ -372,7 +388,8 @@ def decode_strip(r0, r1, r2, r3):
     ldrh(r1, [r5, 0])  # a
     ldrh(r2, [r5, 2])  # b
     ldrh(r3, [r5, 4])  # c
-    # context from d = |a - c| + |b - c| against CTX_T1..3 = 2, 6, 16
+    # context from d = |a - c| + |b - c| (at most 126): the block's table
+    # gives the offset of that context's statistics
     sub(r0, r1, r3)
     bpl(D1)
     neg(r0, r0)
@@ -382,17 +399,8 @@ def decode_strip(r0, r1, r2, r3):
     neg(r4, r4)
     label(D2)
     add(r0, r0, r4)
-    mov(r4, 16)
-    cmp(r0, 2)
-    ble(CTXD)
-    add(r4, 4)
-    cmp(r0, 6)
-    ble(CTXD)
-    add(r4, 4)
-    cmp(r0, 16)
-    ble(CTXD)
-    add(r4, 4)
-    label(CTXD)
+    add(r0, r0, r5)
+    ldrb(r4, [r0, 16])
     add(r4, r4, r5)  # r4: A of the context, N at +2
     # MED(a, b, c)
     cmp(r1, r2)
