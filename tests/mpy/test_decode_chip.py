@@ -33,8 +33,8 @@ MODULES = ("frame", "predcodec", "predcodec_thumb", "predcodec_viper", "fastcopy
            "blend_thumb", "painter", "transition", "dcs", "gc9a01", "spidma")
 FADE_WEIGHT = 16
 # Cycles for FrameReader.rows_into over the 30 strips of the astronaut sample
-# (lossless, 26.6 KB) at 125 MHz, measured 2026-12-03 (MicroPython 1.26.1 rp2
-# on rp2emu), plus 5 %. Before the Thumb decoder: 91.9 M cycles (735 ms).
+# (lossless, 26.6 KB) at 125 MHz: 12.85 M measured 2026-12-03 (MicroPython
+# 1.26.1 rp2 on rp2emu), plus 5 %. Before the Thumb decoder: 91.9 M (735 ms).
 DECODE_BUDGET = 13_500_000
 MARKER_PIN = 22
 
