@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Benchmark: bytes per photo, photos per flash, quality and device work per storage mode.
 
-    .venv/bin/python tools/bench_storage.py [--markdown]
+    .venv/bin/python tools/bench_storage.py
 
 Photos: the two samples, each rendered five ways so the numbers are not about
 two pictures only: default framing; --zoom 2 (detail magnified, smoother);
