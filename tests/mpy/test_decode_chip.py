@@ -191,6 +191,8 @@ def make_frames(dest: Path) -> list[tuple[str, int, int, bool, str]]:
     r = render(ROOT / "host" / "pendant" / "samples" / "astronaut.jpg", RenderOptions())
     add("astro-l.frm", frames.from_render(r, "lossless").data, 240, 240, timed=True)
     add("astro-v.frm", frames.from_render(r, "visual").data, 240, 240)
+    spans = frames.spans_from_coverage(r.coverage, 240, 240)  # ENC_SPANS: rows copied
+    add("astro-s.frm", frames.encode_spans(r.rgb565, spans, r.background, 240, 240), 240, 240)
     vectors = ROOT / "tests" / "vectors"
     picture = bytes.fromhex((vectors / "picture_branches_24x12.hex").read_text())
     for v in ("lossless", "near213"):
