@@ -6,6 +6,7 @@ import time
 
 import boards
 import machine
+import spidma
 import version
 from painter import Painter
 from settings import Settings
@@ -72,7 +73,8 @@ def make_display(board, rotation):
     bl = PWM(Pin(board["bl"]), freq=BACKLIGHT_HZ, duty_u16=0)
     module, cls = PANELS[board["panel"]]
     driver = getattr(__import__(module), cls)
-    return driver(spi, dc, cs=cs, rst=rst, backlight=bl, rotation=rotation), spi
+    return driver(spi, dc, cs=cs, rst=rst, backlight=bl, rotation=rotation,
+                  dma=spidma.for_spi(board["spi"])), spi
 
 
 class App:
@@ -94,6 +96,7 @@ class App:
         self.next_at = 0
         self._progress_step = -1
         self.transitions = None  # load_rest() sets these
+        self._host_waiting = None
         self.link = None
         self.gauge = None
         self.overlay = None
@@ -113,6 +116,7 @@ class App:
 
         self.transitions = Transitions(self.painter)
         self.link = Link(UsbPort(), self.store, self)
+        self._host_waiting = self.host_waiting  # one bound method, not one per photo
         # Collect first: loading left garbage that would fragment the heap
         # under these long-lived objects (seen as a MemoryError).
         gc.collect()
@@ -192,9 +196,12 @@ class App:
         try:
             if old_path is None:
                 self.painter.show(self.store.path(photo_id))
-            else:
-                self.transitions.show(self.settings["transition"],
-                                      self.store.path(photo_id), old_path)
+            elif not self.transitions.show(self.settings["transition"],
+                                           self.store.path(photo_id), old_path,
+                                           stop=self._host_waiting):
+                # A host started talking mid-transition: it is answered first,
+                # and the photo is painted whole (no transition) afterwards.
+                self.pending = photo_id
         except (OSError, ValueError) as e:
             print("cannot show", photo_id, e)
         self.current = photo_id
@@ -235,7 +242,16 @@ class App:
         # first so the sleep loop's small garbage cannot leave the heap too
         # fragmented for it (seen as MemoryError in SET_SETTINGS).
         gc.collect()
-        self.link.poll()
+        if not self.link.poll() and self.pending is not None:
+            # No session came of it (noise), so session_ended() will not
+            # finish the photo a transition left part-way: do it here.
+            pending = self.pending
+            self.pending = None
+            self.show(pending)
+
+    def host_waiting(self):
+        """Transitions stop when this is True: a host has started talking."""
+        return self.link.port.wait(0)
 
     def repaint(self):
         if self.current is not None:

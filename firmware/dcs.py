@@ -55,8 +55,9 @@ class DCS:
     width = 240
     height = 240
 
-    def __init__(self, spi, dc, cs=None, rst=None, backlight=None, rotation=0):
+    def __init__(self, spi, dc, cs=None, rst=None, backlight=None, rotation=0, dma=None):
         self.spi = spi
+        self.dma = dma  # spidma.SpiDma for this SPI, or None: pixels_start() then blocks
         self.dc = dc
         self.cs = cs
         self.rst = rst
@@ -194,6 +195,19 @@ class DCS:
     def pixels(self, buf):
         """Stream RGB565 bytes (high byte first) into the open window."""
         self.spi.write(buf)
+
+    def pixels_start(self, buf):
+        """Start streaming buf into the open window; with DMA this returns at
+        once and buf must stay untouched until pixels_wait()."""
+        if self.dma is None:
+            self.spi.write(buf)
+        else:
+            self.dma.start(buf)
+
+    def pixels_wait(self):
+        """Until every byte pixels_start() was given has left the SPI."""
+        if self.dma is not None:
+            self.dma.wait()
 
     def end(self):
         self._deselect()

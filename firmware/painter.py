@@ -17,11 +17,18 @@ from array import array
 
 import frame
 import predcodec
+from predcodec import ST_LEN, ST_X0, ST_X1
 
-try:
-    from predcodec_viper import decode_row
-except (ImportError, SyntaxError, ValueError, TypeError):  # no emitter; ViperTypeError
-    decode_row = predcodec.decode_row
+try:  # Thumb assembly on Cortex-M (the RP2040's M0+): a strip of rows per call
+    from predcodec_thumb import decode_strip
+except (ImportError, SyntaxError, ValueError, TypeError):  # no inline assembler here
+    decode_strip = None
+decode_row = predcodec.decode_row
+if decode_strip is None:  # row by row, in viper where the emitter exists
+    try:  # (not imported beside the assembly: loading it costs ~60 ms at boot)
+        from predcodec_viper import decode_row
+    except (ImportError, SyntaxError, ValueError, TypeError):  # no emitter; ViperTypeError
+        pass
 
 try:
     from fastcopy import copy
@@ -72,7 +79,17 @@ except (ImportError, SyntaxError, ValueError, TypeError):  # no emitter; ViperTy
             k += 2
 
 
+try:  # Thumb assembly on Cortex-M: a strip blended per call
+    from blend_thumb import blend_strip
+except (ImportError, SyntaxError, ValueError, TypeError):  # no inline assembler here
+
+    def blend_strip(dst, old, n, a):
+        blend565(dst, 0, old, 0, n, a)
+
+
 STRIP_ROWS = 8  # 8 rows of 240 px = 3,840 bytes per SPI burst
+CHUNK = 2048  # decode_strip reads the file this much at a time (> one row record)
+NEED = 1  # decode_strip: refill the chunk
 
 
 class FrameReader:
@@ -81,18 +98,32 @@ class FrameReader:
     def __init__(self, width, height):
         self.width = width
         self.height = height
-        self.row_bytes = width * 2
-        self.scratch = bytearray(self.row_bytes)
-        self.bgrow = bytearray(self.row_bytes)
-        self.spans = bytearray(height * frame.SPAN_SIZE)
+        rb = self.row_bytes = width * 2
+        self.scratch = bytearray(rb + frame.ROW_LEN_SIZE)
+        if decode_strip is not None:
+            # one buffer for the assembly: the file chunk, the background row,
+            # the last row decoded, the span table (offsets in its state)
+            self._mem = bytearray(CHUNK + 2 * rb + height * frame.SPAN_SIZE)
+            mv = memoryview(self._mem)
+            self._chunk = mv[:CHUNK]
+            self.bgrow = mv[CHUNK : CHUNK + rb]
+            self._last = mv[CHUNK + rb : CHUNK + 2 * rb]
+            self.spans = mv[CHUNK + 2 * rb :]
+        else:
+            self.bgrow = bytearray(rb)
+            self.spans = bytearray(height * frame.SPAN_SIZE)
         self.header = bytearray(frame.HEADER_SIZE)
         # ENC_PRED: the row being decoded and the row above it (swapped each
         # row), the codec's state, and small reads (row length, parameters).
         self._cur = bytearray(self.row_bytes)
         self._prev = bytearray(self.row_bytes)
         self._st = array("H", bytes(2 * predcodec.ST_SIZE))
+        if decode_strip is not None:
+            predcodec.thumb_tables(self._st)
         self._small = bytearray(predcodec.PARAMS_SIZE)
         self._enc = frame.ENC_SPANS
+        self._next = -1  # ENC_PRED: the next row's length, read ahead (-1: not yet)
+        self._fpos = 0  # decode_strip: file offset of the chunk
         self._bg = -1
         self.f = None
         self.y = 0
@@ -130,62 +161,98 @@ class FrameReader:
             if p[0] > nmax or p[1] > nmax or p[2] > nmax or p[3]:
                 raise frame.FrameError("bad codec parameters")
             predcodec.reset_state(self._st, p[0], p[1], p[2], hdr[3])
-            copy(self._prev, 0, self.bgrow, 0, self.row_bytes)  # row -1: background
+            self._prev[:] = self.bgrow  # row -1: background
+            self._next = -1
+            if decode_strip is not None:
+                st = self._st
+                rb = self.row_bytes
+                st[predcodec.ST_POS] = 0
+                st[predcodec.ST_GOT] = 0
+                st[predcodec.ST_Y] = 0
+                st[predcodec.ST_RB] = rb
+                st[predcodec.ST_BGOFF] = CHUNK
+                st[predcodec.ST_LASTOFF] = CHUNK + rb
+                st[predcodec.ST_SPANOFF] = CHUNK + 2 * rb
+                self._last[:] = self.bgrow
+                self._fpos = (frame.HEADER_SIZE + len(self.spans) + predcodec.PARAMS_SIZE)
         self.f = f
         self.y = 0
         return hdr
 
+    def rows_into(self, dst, n):
+        """The next n rows into dst[0 : n * row_bytes] (a strip)."""
+        if self._enc != frame.ENC_PRED or decode_strip is None:
+            rb = self.row_bytes
+            for k in range(n):
+                self.row_into(dst, k * rb)
+            return
+        st = self._st
+        mem = self._mem
+        r = decode_strip(mem, dst, n, st)
+        fresh = False
+        while r == NEED:  # the next row is not all in the chunk: read on from it
+            pos = st[predcodec.ST_POS]
+            if fresh and pos == 0:  # a whole chunk and still no row: the file ends
+                raise frame.FrameError("truncated pixel data")
+            self._fpos += pos
+            f = self.f
+            f.seek(self._fpos)
+            st[predcodec.ST_GOT] = f.readinto(self._chunk)
+            st[predcodec.ST_POS] = 0
+            fresh = True
+            r = decode_strip(mem, dst, 0, st)
+        if r:
+            raise frame.FrameError("corrupt pixel data on row %d" % st[predcodec.ST_Y])
+        self.y += n
+
     def row_into(self, dst, off):
         """Write the next row's RGB565 bytes into dst[off:off + row_bytes]."""
         spans = self.spans
-        i = self.y * 4
-        w = self.width
+        y = self.y
+        i = y * 4
         x0 = spans[i] | (spans[i + 1] << 8)
         x1 = spans[i + 2] | (spans[i + 3] << 8)
-        if x0 > x1 or x1 > w:
-            raise frame.FrameError("bad span on row %d" % self.y)
-        if self._enc == frame.ENC_PRED:
-            self._pred_row(dst, off, x0, x1)
-            self.y += 1
-            return
-        if x0:
-            copy(dst, off, self.bgrow, 0, x0 * 2)
-        k = (x1 - x0) * 2
-        if k:
-            if _readinto(self.f, self.scratch, k) != k:
-                raise frame.FrameError("truncated pixel data")
-            copy(dst, off + x0 * 2, self.scratch, 0, k)
-        if x1 < w:
-            copy(dst, off + x1 * 2, self.bgrow, 0, (w - x1) * 2)
-        self.y += 1
-
-    def _pred_row(self, dst, off, x0, x1):
-        cur = self._cur
-        w = self.width
-        if x0:
-            copy(cur, 0, self.bgrow, 0, x0 * 2)
-        if x1 < w:
-            copy(cur, x1 * 2, self.bgrow, 0, (w - x1) * 2)
+        if x0 > x1 or x1 > self.width:
+            raise frame.FrameError("bad span on row %d" % y)
+        self.y = y + 1
         raw = (x1 - x0) * 2
+        f = self.f
+        scratch = self.scratch
+        if self._enc != frame.ENC_PRED:
+            # whole-buffer slice stores are a memcpy in C and allocate nothing
+            dst[off : off + self.row_bytes] = self.bgrow
+            if raw:
+                if _readinto(f, scratch, raw) != raw:
+                    raise frame.FrameError("truncated pixel data")
+                copy(dst, off + x0 * 2, scratch, 0, raw)
+            return
+        cur = self._cur
+        cur[:] = self.bgrow  # outside the span; inside, the decoder writes
         if raw:
-            small = self._small
-            if _readinto(self.f, small, frame.ROW_LEN_SIZE) != frame.ROW_LEN_SIZE:
-                raise frame.FrameError("truncated pixel data")
-            n = small[0] | (small[1] << 8)
+            # each read takes the row and the next row's length with it:
+            # one file read per row (they cost ~20 us each on the RP2040)
+            n = self._next
+            if n < 0:
+                small = self._small
+                if _readinto(f, small, frame.ROW_LEN_SIZE) != frame.ROW_LEN_SIZE:
+                    raise frame.FrameError("truncated pixel data")
+                n = small[0] | (small[1] << 8)
             if n > raw:
-                raise frame.FrameError("bad row length on row %d" % self.y)
-            if _readinto(self.f, self.scratch, n) != n:
+                raise frame.FrameError("bad row length on row %d" % y)
+            got = _readinto(f, scratch, n + frame.ROW_LEN_SIZE)
+            if got < n:
                 raise frame.FrameError("truncated pixel data")
+            self._next = scratch[n] | (scratch[n + 1] << 8) if got > n + 1 else -1
             if n == raw:  # stored plain
-                copy(cur, x0 * 2, self.scratch, 0, n)
+                copy(cur, x0 * 2, scratch, 0, n)
             else:
                 st = self._st
-                st[predcodec.ST_X0] = x0
-                st[predcodec.ST_X1] = x1
-                st[predcodec.ST_LEN] = n
-                if decode_row(self.scratch, cur, self._prev, st):
-                    raise frame.FrameError("corrupt pixel data on row %d" % self.y)
-        copy(dst, off, cur, 0, self.row_bytes)
+                st[ST_X0] = x0
+                st[ST_X1] = x1
+                st[ST_LEN] = n
+                if decode_row(scratch, cur, self._prev, st):
+                    raise frame.FrameError("corrupt pixel data on row %d" % y)
+        dst[off : off + self.row_bytes] = cur
         self._cur = self._prev
         self._prev = cur
 
@@ -200,47 +267,69 @@ class Painter:
         self.row_bytes = w * 2
         self.strip_rows = strip_rows
         self.strip = bytearray(self.row_bytes * strip_rows)
-        tail = h % strip_rows
-        self._tail = memoryview(self.strip)[: tail * self.row_bytes] if tail else None
+        # Two strips where the display sends by DMA: one on the wire while the
+        # next is decoded into the other. Elsewhere pixels_start() blocks and
+        # one strip is enough.
+        self._start = getattr(display, "pixels_start", display.pixels)
+        self._wait = getattr(display, "pixels_wait", None)
+        two = getattr(display, "dma", None) is not None
+        self._strips = (self.strip, bytearray(len(self.strip)) if two else self.strip)
+        tail = (h % strip_rows) * self.row_bytes
+        self._tails = tuple(memoryview(b)[:tail] if tail else b for b in self._strips)
         self.reader = FrameReader(w, h)
-        self.mix_row = bytearray(self.row_bytes)  # the other photo's row in a fade
+        self.mix_strip = bytearray(self.row_bytes * strip_rows)  # the other photo in a fade
 
     def open(self, f):
         return self.reader.open(f)
 
-    def paint(self, mix=None, weight=0, pause_ms=0):
+    def paint(self, mix=None, weight=0, strip_ms=0, stop=None):
         """Stream the frame opened with open() to the panel: allocation-free.
 
         mix: a second open FrameReader blended under it (a cross-fade frame),
-        the opened frame weighing `weight` of 32; pause_ms: sleep between
-        strips so a wipe's edge is seen moving (the CPU idles meanwhile).
+        the opened frame weighing `weight` of 32. strip_ms: a wipe's pace,
+        each strip ends no sooner than strip_ms after the one before (a
+        deadline, so the edge moves steadily however long a strip takes to
+        decode; the CPU sleeps meanwhile). stop: polled between strips while
+        pacing; when it returns True the paint ends there. Returns True when
+        the whole frame was sent, False when stop() ended it.
         """
         d = self.display
         w = self.width
         h = self.height
-        rb = self.row_bytes
-        strip = self.strip
         rows = self.strip_rows
         reader = self.reader
-        mix_row = self.mix_row
+        mix_strip = self.mix_strip
+        start = self._start
+        wait = self._wait
         d.window(0, 0, w - 1, h - 1)
+        due = time.ticks_ms()
+        k = 0
         try:
             y = 0
             while y < h:
                 n = rows if h - y >= rows else h - y
-                o = 0
-                for _ in range(n):
-                    reader.row_into(strip, o)
-                    if mix is not None:
-                        mix.row_into(mix_row, 0)
-                        blend565(strip, o, mix_row, 0, w, weight)
-                    o += rb
-                d.pixels(strip if n == rows else self._tail)
+                strip = self._strips[k]
+                reader.rows_into(strip, n)
+                if mix is not None:
+                    mix.rows_into(mix_strip, n)
+                    blend_strip(strip, mix_strip, w * n, weight)
+                if wait is not None:
+                    wait()  # the other strip has left: the wire is free
+                start(strip if n == rows else self._tails[k])
+                k ^= 1
                 y += n
-                if pause_ms and y < h:
-                    time.sleep_ms(pause_ms)
+                if strip_ms and y < h:
+                    due = time.ticks_add(due, strip_ms)
+                    if stop is not None and stop():
+                        return False
+                    left = time.ticks_diff(due, time.ticks_ms())
+                    if left > 0:
+                        time.sleep_ms(left)
         finally:
+            if wait is not None:
+                wait()
             d.end()
+        return True
 
     def show(self, path):
         with open(path, "rb") as f:

@@ -66,9 +66,26 @@ ST_NEAR_B = const(5)
 ST_BG_R = const(6)
 ST_BG_G = const(7)
 ST_BG_B = const(8)
+# predcodec_thumb.decode_strip's progress through a frame (see there)
+ST_POS = const(9)  # next row record in the file chunk
+ST_GOT = const(10)  # bytes in the chunk
+ST_Y = const(11)  # next row
+ST_LEFT = const(12)  # rows left in this strip
+ST_ROWOFF = const(13)  # byte offset of the next row in the strip
+ST_RB = const(15)  # bytes per row
+ST_BGOFF = const(28)  # the reader's buffer: background row, last row, span table
+ST_LASTOFF = const(29)
+ST_SPANOFF = const(30)
 ST_A = const(16)  # A[ch * 4 + ctx], ch 0 = G, 1 = R, 2 = B
 ST_N = const(32)
-ST_SIZE = const(48)
+# predcodec_thumb.py's blocks, one per channel (G, R, B) of ST_BLOCK entries:
+# a, b, c, max, step, max m, 64 + G's surprise / 2, p; a context table (bytes:
+# activity d -> offset of the context's statistics); A, N per context
+ST_TH = const(48)
+ST_BLOCK = const(80)
+ST_TH_CTX = const(8)  # the table's first entry in a block
+ST_TH_AN = const(72)  # A of context 0 (then N, A of context 1, ...)
+ST_SIZE = const(288)
 
 # decode_row() results
 OK = const(0)
@@ -88,6 +105,28 @@ def reset_state(st, near_r, near_g, near_b, background):
     for i in range(12):
         st[ST_A + i] = A_INIT
         st[ST_N + i] = 1
+    for ch in range(3):
+        b = ST_TH + ch * ST_BLOCK
+        mx = 63 if ch == 0 else 31
+        st[b + 3] = mx
+        st[b + 4] = 2 * (near_g, near_r, near_b)[ch] + 1
+        st[b + 5] = 2 * mx + 1
+        st[b + 6] = 64  # no adjustment until G is decoded
+        for ctx in range(4):
+            st[b + ST_TH_AN + 2 * ctx] = A_INIT
+            st[b + ST_TH_AN + 1 + 2 * ctx] = 1
+
+
+def thumb_tables(st):
+    """predcodec_thumb.py's context tables (once per state array): for each
+    activity d = 0..127, the byte offset of its context's A in the block."""
+    for ch in range(3):
+        b = ST_TH + ch * ST_BLOCK + ST_TH_CTX
+        for d in range(0, 128, 2):
+            lo = 2 * ST_TH_AN + 4 * ((d > CTX_T1) + (d > CTX_T2) + (d > CTX_T3))
+            e = d + 1
+            hi = 2 * ST_TH_AN + 4 * ((e > CTX_T1) + (e > CTX_T2) + (e > CTX_T3))
+            st[b + d // 2] = lo | (hi << 8)  # little-endian: entry d, then d + 1
 
 
 def decode_row(src, cur, prev, st):

@@ -17,7 +17,7 @@ WIPE = "wipe"
 FADE = "fade"
 
 FULL = 32  # blend weights are 0..FULL (5 bits: see blend.py)
-FADE_STEPS = 6  # frames of a cross-fade, the last being the new photo itself
+FADE_STEPS = 4  # frames of a cross-fade, the last the new photo itself (~0.2 s each on the chip)
 WIPE_MS = 480  # the wipe's edge crosses the panel in this long
 
 
@@ -31,11 +31,15 @@ class Transitions:
         self.painter = painter
         self.old = FrameReader(painter.width, painter.height)
 
-    def show(self, kind, new_path, old_path=None):
+    def show(self, kind, new_path, old_path=None, stop=None):
         """Bring new_path on screen with transition `kind` (settings.TRANSITIONS).
 
         A fade needs the old photo's file; without one (first photo, or it was
-        just deleted) the new photo is simply painted.
+        just deleted) the new photo is simply painted. stop: an optional
+        callable polled between fade frames and wipe strips (the app serves
+        the link there); when it returns True the transition ends at once and
+        show() returns False, leaving the screen part-way (the caller repaints
+        the photo later). Returns True when the new photo is fully on screen.
         """
         if kind == FADE and old_path is not None and old_path != new_path:
             try:
@@ -44,18 +48,19 @@ class Transitions:
                 fo = None
             if fo is not None:
                 with fo:
-                    self.fade(new_path, fo)
-                return
+                    return self.fade(new_path, fo, stop=stop)
         if kind == WIPE:
-            self.wipe(new_path)
-            return
+            return self.wipe(new_path, stop=stop)
         self.painter.show(new_path)
+        return True
 
-    def fade(self, new_path, fo, steps=FADE_STEPS):
+    def fade(self, new_path, fo, steps=FADE_STEPS, stop=None):
         p = self.painter
         with open(new_path, "rb") as fn:
             p.open(fn)  # a frame this panel cannot show fails before anything is drawn
             for k in range(1, steps):
+                if stop is not None and stop():
+                    return False
                 fn.seek(0)
                 fo.seek(0)
                 p.open(fn)
@@ -67,14 +72,15 @@ class Transitions:
             fn.seek(0)
             p.open(fn)
             p.paint()  # the last frame is the new photo exactly, not a blend
+        return True
 
     def fade_step(self, weight):
         """One cross-fade frame from the two open readers: allocation-free."""
         self.painter.paint(self.old, weight)
 
-    def wipe(self, new_path, ms=WIPE_MS):
-        """Paint the new photo strip by strip, paced so the edge is seen moving."""
+    def wipe(self, new_path, ms=WIPE_MS, stop=None):
+        """Paint the new photo strip by strip, paced so the edge moves steadily."""
         p = self.painter
         with open(new_path, "rb") as f:
             p.open(f)
-            p.paint(pause_ms=ms * p.strip_rows // p.height)
+            return p.paint(strip_ms=ms * p.strip_rows // p.height, stop=stop)

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Benchmark: bytes per photo, photos per flash, quality and device work per storage mode.
 
-    .venv/bin/python tools/bench_storage.py [--markdown]
+    .venv/bin/python tools/bench_storage.py
 
 Photos: the two samples, each rendered five ways so the numbers are not about
 two pictures only: default framing; --zoom 2 (detail magnified, smoother);
@@ -18,11 +18,9 @@ picture and the lossless render, both widened to 8 bits as the panel does and
 blurred with a 1-pixel Gaussian (what the eye integrates at 240 px on a 1.28"
 panel), plus the largest per-channel error in RGB565 levels.
 
-Device work per photo: bytes read from flash (the file), bytes sent over SPI
-(always one 240x240 window: 115,200 pixel bytes + 11 command bytes), and the
-decode cost at 125 MHz estimated from the measured stream (see COST_* below);
-the decoders' speed on this machine's MicroPython unix port (viper, bytecode)
-is measured for scale.
+Device work per photo: the bytes read from flash are the file's; the time the
+pendant takes to decode and draw each mode is measured on the emulated chip by
+tools/bench_chip_draw.py (docs/firmware.md), not estimated here.
 """
 
 from __future__ import annotations
@@ -30,12 +28,8 @@ from __future__ import annotations
 import argparse
 import datetime
 import math
-import os
 import platform
 import statistics
-import subprocess
-import sys
-import tempfile
 import zlib
 from pathlib import Path
 
@@ -49,15 +43,6 @@ SAMPLES = ROOT / "host" / "pendant" / "samples"
 FS = 1408 * 1024
 BLOCK = 4096  # littlefs block: a file occupies whole blocks
 SPI_BYTES = 240 * 240 * 2 + 11
-# Estimated RP2040 cycles for the viper decoder (armv6m, no caches to miss on
-# SRAM): per channel value ~30 Thumb instructions (neighbour unpack, MED,
-# context, k search, update, clamp) at ~2 cycles each (loads/branches), per
-# coded bit ~6 instructions (byte load, shift, mask, test, loop) at ~2 cycles.
-COST_CHANNEL = 60
-COST_BIT = 12
-COST_COPY_BYTE = 4  # viper byte copy loop (fastcopy.py): ~4 cycles per byte
-FLASH_READ = 4e6  # bytes/s through littlefs + VFS readinto (assumed, XIP QSPI)
-MHZ = 125e6
 MODES = ("spans", "lossless", "visual", "strong", "auto")
 
 
@@ -109,36 +94,6 @@ def fits(size: int) -> int:
     return FS // (-(-size // BLOCK) * BLOCK)
 
 
-def decode_cycles(data: bytes) -> float:
-    """Estimated decode cycles at the device for one frame file."""
-    enc = data[5]
-    count = int.from_bytes(data[14:18], "little")
-    if enc == 0:
-        return count * 2 * COST_COPY_BYTE + SPI_BYTES * COST_COPY_BYTE
-    coded_bits = (len(data) - 32 - 240 * 4 - 4) * 8
-    return count * 3 * COST_CHANNEL + coded_bits * COST_BIT + SPI_BYTES * COST_COPY_BYTE
-
-
-def measure_unix_port(samples) -> str:
-    """Decode times on this machine's MicroPython (viper vs bytecode), via tests/mpy."""
-    mp = Path(sys.executable).parent / "micropython"
-    with tempfile.TemporaryDirectory() as tmp:
-        names = []
-        for name, r in samples[:2]:
-            for q in ("lossless", "visual"):
-                ff = frames.from_render(r, q)
-                n = name.replace("/", "-") + "-" + q
-                Path(tmp, n + ".frm").write_bytes(ff.data)
-                Path(tmp, n + ".rgb").write_bytes(frames.decode(ff.data)[2])
-                names.append(n)
-        env = dict(os.environ, MICROPYPATH="%s:%s" % (ROOT / "tests" / "mpy", ROOT / "firmware"))
-        out = subprocess.run([str(mp), "-X", "heapsize=190K",
-                              str(ROOT / "tests" / "mpy" / "mpy_codec.py"),
-                              str(ROOT / "tests" / "vectors"), tmp, *names],
-                             capture_output=True, text=True, env=env, check=True).stdout
-    return "\n".join(line for line in out.splitlines() if line.startswith("decode"))
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.parse_args()
@@ -157,34 +112,29 @@ def main() -> None:
                 data = frames.from_render(r, mode).data
             _, _, pix = frames.decode(data)
             rows[mode].append((len(data), blurred_psnr(pix, r.rgb565, r.coverage),
-                               max_error(pix, r.rgb565), decode_cycles(data), data[5]))
+                               max_error(pix, r.rgb565), data[5]))
             line.append("%s %d" % (mode, len(data)))
         raw = frames._span_bytes(r.rgb565, spans, 240)
         z = zlib.compressobj(9, zlib.DEFLATED, 10)
         dsize = 32 + 960 + len(z.compress(raw) + z.flush())
-        rows["deflate"].append((dsize, 99.0, 0, float("nan"), -1))
+        rows["deflate"].append((dsize, 99.0, 0, -1))
         print("  " + ", ".join(line) + ", deflate %d" % dsize)
     print()
     print("| mode | mean bytes | max bytes | photos in 1,408 KiB (mean / worst) "
-          "| blurred PSNR dB (min) | max error (levels) | decode at 125 MHz, ms (est.) "
-          "| flash read, ms (est.) |")
-    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+          "| blurred PSNR dB (min) | max error (levels) |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: |")
     for mode, vals in rows.items():
         sizes = [v[0] for v in vals]
         mean = statistics.mean(sizes)
         psnr = min(v[1] for v in vals)
-        cyc = statistics.mean(v[3] for v in vals)
-        print("| %s | %s | %s | %d / %d | %s | %d | %s | %.1f |" % (
+        print("| %s | %s | %s | %d / %d | %s | %d |" % (
             mode, f"{mean:,.0f}", f"{max(sizes):,}", fits(round(mean)), fits(max(sizes)),
-            "lossless" if psnr >= 99 else "%.1f" % psnr, max(v[2] for v in vals),
-            "n/a" if math.isnan(cyc) else "%.0f" % (cyc / MHZ * 1e3), mean / FLASH_READ * 1e3))
+            "lossless" if psnr >= 99 else "%.1f" % psnr, max(v[2] for v in vals)))
     auto = rows["auto"]
     print("\nauto chose lossless for %d of %d photos" % (
         sum(1 for v in auto if v[2] == 0), len(auto)))
     print("SPI per photo: %d bytes (%.1f ms at 62.5 MHz) in every mode"
           % (SPI_BYTES, SPI_BYTES * 8 / 62.5e6 * 1e3))
-    print("\nMicroPython unix port on this machine (x64), one 240x240 frame:")
-    print(measure_unix_port(samples))
 
 
 if __name__ == "__main__":

@@ -33,6 +33,10 @@ from pendant.clikit import fail, port_option
 
 SETTINGS_PATH = "/settings.json"
 KEEP_SOURCE = ("main.py",)  # the port runs main.py itself: it stays .py
+# Thumb assembly (asm_thumb) compiles only for ARM Cortex-M; elsewhere it is left
+# out and the firmware falls back to its viper code (painter.py).
+THUMB_ONLY = ("predcodec_thumb.py", "blend_thumb.py")
+THUMB_MARCH = ("armv6m", "armv7m", "armv7em", "armv7emsp", "armv7emdp")
 HELLO_TIMEOUT_S = 15.0  # a real pendant re-enumerates on USB after reset
 RESET_CODE = "import time, machine\ntime.sleep_ms(100)\nmachine.reset()"
 
@@ -172,6 +176,8 @@ def build(src: Path, out: Path, cross: CrossCompiler, march: str | None,
             continue
         if py.name in KEEP_SOURCE:
             files[py.name] = py.read_bytes()
+            continue
+        if py.name in THUMB_ONLY and march not in THUMB_MARCH:
             continue
         target = out / (py.stem + ".mpy")
         cmd = [cross.path, "-s", py.name, "-o", str(target)]

@@ -13,3 +13,7 @@ def kbd_intr(c):
 
 def viper(f):  # no native emitter on CPython: fastcopy.py must not be used
     raise SyntaxError("viper is not available on CPython")
+
+
+def asm_thumb(f):  # no inline assembler on CPython: predcodec_thumb.py must not be used
+    raise SyntaxError("asm_thumb is not available on CPython")

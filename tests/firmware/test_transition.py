@@ -144,3 +144,76 @@ def test_fade_into_a_bad_frame_draws_nothing(photos, tmp_path, clock):
     with pytest.raises(ValueError):
         t.show(transition.FADE, str(bad), str(old))
     assert d.frames == []
+
+
+class SlowGrabber(FrameGrabber):
+    """Each strip costs ms_per_strip of (virtual) time to send."""
+
+    def __init__(self, clock, ms_per_strip):
+        super().__init__()
+        self.clock = clock
+        self.ms = ms_per_strip
+
+    def pixels(self, buf):
+        super().pixels(buf)
+        self.clock.now_ms += self.ms
+
+
+def test_wipe_keeps_a_steady_pace_however_long_a_strip_takes(photos, clock):
+    old, new = photos
+    d = SlowGrabber(clock, 10)
+    t = transition.Transitions(Painter(d))
+    assert t.show(transition.WIPE, str(new), str(old)) is True
+    step = transition.WIPE_MS * 8 // H
+    # the sleeps fill each strip up to its deadline, not a fixed pause on top
+    assert clock.sleeps == [step - 10] * (H // 8 - 1)
+    assert clock.now_ms == step * (H // 8 - 1) + 10
+
+
+def test_stop_ends_a_wipe_at_once_and_closes_the_window(photos, clock):
+    old, new = photos
+    d = FrameGrabber()
+    t = transition.Transitions(Painter(d))
+    calls = []
+
+    def stop():
+        calls.append(len(d._cur))
+        return len(calls) == 3
+
+    assert t.show(transition.WIPE, str(new), str(old), stop=stop) is False
+    assert len(calls) == 3
+    assert len(d.frames) == 1 and not d.open  # the window was ended
+    assert d.frames[0] == plain(new)[: 3 * 8 * W * 2]  # three strips, then nothing
+    assert len(clock.sleeps) == 2
+
+
+def test_stop_ends_a_fade_between_frames(photos, clock):
+    old, new = photos
+    d = FrameGrabber()
+    t = transition.Transitions(Painter(d))
+    polls = []
+
+    def stop():
+        polls.append(len(d.frames))
+        return len(d.frames) == 2
+
+    assert t.show(transition.FADE, str(new), str(old), stop=stop) is False
+    assert polls == [0, 1, 2]  # before each blended frame, and it stopped at once
+    assert len(d.frames) == 2
+    # not stopped: every frame, and True
+    d2 = FrameGrabber()
+    t2 = transition.Transitions(Painter(d2))
+    assert t2.show(transition.FADE, str(new), str(old), stop=lambda: False) is True
+    assert len(d2.frames) == transition.FADE_STEPS and d2.frames[-1] == plain(new)
+
+
+def test_a_plain_change_completes_without_polling(photos, clock):
+    old, new = photos
+    d = FrameGrabber()
+    t = transition.Transitions(Painter(d))
+
+    def stop():
+        raise AssertionError("a single frame is not interrupted")
+
+    assert t.show(transition.NONE, str(new), str(old), stop=stop) is True
+    assert d.frames == [plain(new)]

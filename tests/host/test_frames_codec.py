@@ -229,3 +229,85 @@ def test_bad_codec_parameters_and_row_lengths():
         bad[off] = value
         with pytest.raises(ReaderError):
             reader_pixels(bytes(bad), 6, 2)
+
+
+# -- frozen vectors that reach every branch (tests/vectors/make_pred_branches.py) --
+
+BRANCHES = ("frame_pred_branches_lossless_24x12.hex", "frame_pred_branches_near213_24x12.hex")
+
+
+def picture_24x12():
+    return vector("picture_branches_24x12.hex")
+
+
+def test_branch_vectors_decode_to_their_picture():
+    want = picture_24x12()
+    lossless = vector(BRANCHES[0])
+    assert reader_pixels(lossless, 24, 12) == want  # the source picture, made without the codec
+    assert frames.decode(lossless)[2] == want
+    # rows stored plain, coded rows, an empty row and spans past x = 0 are all there
+    spans = [struct.unpack_from("<HH", lossless, 32 + 4 * y) for y in range(12)]
+    pos, kinds = 32 + 48 + 4, set()
+    for x0, x1 in spans:
+        if x1 == x0:
+            kinds.add("empty")
+            continue
+        n = lossless[pos] | lossless[pos + 1] << 8
+        kinds.add("plain" if n == 2 * (x1 - x0) else "coded")
+        pos += 2 + n
+    assert pos == len(lossless)
+    assert kinds == {"empty", "plain", "coded"} and any(x0 > 0 for x0, _ in spans)
+    near = vector(BRANCHES[1])
+    got = reader_pixels(near, 24, 12)
+    assert got != want and got == frames.decode(near)[2]
+    for i in range(0, len(want), 2):  # within (near_r, near_g, near_b) = (2, 1, 3) levels
+        p = want[i] << 8 | want[i + 1]
+        q = got[i] << 8 | got[i + 1]
+        assert abs((p >> 11) - (q >> 11)) <= 2
+        assert abs((p >> 5 & 63) - (q >> 5 & 63)) <= 1
+        assert abs((p & 31) - (q & 31)) <= 3
+
+
+def test_branch_vectors_reach_every_line_of_the_decoder(monkeypatch):
+    """Every line of predcodec.decode_row runs on the frozen vectors, but the
+    error returns (the corrupt-data tests reach those)."""
+    import sys
+
+    import predcodec  # the firmware's, as the reader uses it
+
+    monkeypatch.setattr(painter, "decode_row", predcodec.decode_row)
+    code = predcodec.decode_row.__code__
+    hit = set()
+
+    def trace(frame_, event, arg):
+        if frame_.f_code is code:
+            if event == "line":
+                hit.add(frame_.f_lineno)
+            return trace
+        return None
+
+    for name in BRANCHES:
+        sys.settrace(trace)
+        try:
+            reader_pixels(vector(name), 24, 12)
+        finally:
+            sys.settrace(None)
+    src = Path(predcodec.__file__).read_text().splitlines()
+    lines = {line for _, _, line in code.co_lines() if line and line > code.co_firstlineno}
+    wanted = {n for n in lines if "return ERR_" not in src[n - 1]}
+    assert wanted - hit == set()
+
+
+@pytest.mark.parametrize("name", ["LIMIT", "ESC_BITS", "RESET", "A_INIT", "CTX_T1", "CTX_T2",
+                                  "CTX_T3"])
+@pytest.mark.parametrize("delta", [-1, 1])
+def test_a_changed_format_constant_breaks_the_frozen_vector(monkeypatch, name, delta):
+    import predcodec
+
+    monkeypatch.setattr(painter, "decode_row", predcodec.decode_row)
+    monkeypatch.setattr(predcodec, name, getattr(predcodec, name) + delta)
+    try:
+        got = reader_pixels(vector(BRANCHES[0]), 24, 12)
+    except ReaderError:
+        return  # the changed decoder rejects the frame: pinned
+    assert got != picture_24x12()

@@ -55,9 +55,15 @@ finally:
 assert d.bytes == 240 * 240 * 2, d.bytes
 new_f.seek(0)
 p.open(new_f)
+
+
+def never():
+    return False
+
+
 micropython.heap_lock()
 try:
-    p.paint(pause_ms=transition.WIPE_MS // 16)  # sleep_ms between strips allocates nothing either
+    assert p.paint(strip_ms=transition.WIPE_MS // 30, stop=never)  # pacing allocates nothing either
 finally:
     micropython.heap_unlock()
 assert d.bytes == 2 * 240 * 240 * 2 and d.windows == 2

