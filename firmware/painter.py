@@ -289,8 +289,9 @@ class Painter:
         the opened frame weighing `weight` of 32. strip_ms: a wipe's pace,
         each strip ends no sooner than strip_ms after the one before (a
         deadline, so the edge moves steadily however long a strip takes to
-        decode; the CPU sleeps meanwhile). stop: polled between strips while
-        pacing; when it returns True the paint ends there. Returns True when
+        decode; the CPU sleeps meanwhile). stop: polled between strips (a
+        fade frame takes ~200 ms: a host must not wait for one); when it
+        returns True the paint ends there. Returns True when
         the whole frame was sent, False when stop() ended it.
         """
         d = self.display
@@ -318,10 +319,10 @@ class Painter:
                 start(strip if n == rows else self._tails[k])
                 k ^= 1
                 y += n
+                if stop is not None and y < h and stop():
+                    return False
                 if strip_ms and y < h:
                     due = time.ticks_add(due, strip_ms)
-                    if stop is not None and stop():
-                        return False
                     left = time.ticks_diff(due, time.ticks_ms())
                     if left > 0:
                         time.sleep_ms(left)

@@ -68,15 +68,17 @@ class Transitions:
                     self.old.open(fo)
                 except ValueError:  # the old file is no frame for this panel: just cut
                     break
-                self.fade_step(fade_weight(k, steps))
+                if not self.fade_step(fade_weight(k, steps), stop):
+                    return False
             fn.seek(0)
             p.open(fn)
             p.paint()  # the last frame is the new photo exactly, not a blend
         return True
 
-    def fade_step(self, weight):
-        """One cross-fade frame from the two open readers: allocation-free."""
-        self.painter.paint(self.old, weight)
+    def fade_step(self, weight, stop=None):
+        """One cross-fade frame from the two open readers: allocation-free.
+        False when stop() ended it part-way."""
+        return self.painter.paint(self.old, weight, stop=stop)
 
     def wipe(self, new_path, ms=WIPE_MS, stop=None):
         """Paint the new photo strip by strip, paced so the edge moves steadily."""
