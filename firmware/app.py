@@ -194,13 +194,16 @@ class App:
         if old is not None and old != photo_id and old in self.store:
             old_path = self.store.path(old)
         try:
+            # A host that starts talking is answered first (~100 ms of paint
+            # or a fade must not keep it waiting); the photo is then painted
+            # whole, with no transition (serve_link, session_ended).
             if old_path is None:
-                self.painter.show(self.store.path(photo_id))
-            elif not self.transitions.show(self.settings["transition"],
-                                           self.store.path(photo_id), old_path,
-                                           stop=self._host_waiting):
-                # A host started talking mid-transition: it is answered first,
-                # and the photo is painted whole (no transition) afterwards.
+                done = self.painter.show(self.store.path(photo_id), stop=self._host_waiting)
+            else:
+                done = self.transitions.show(self.settings["transition"],
+                                             self.store.path(photo_id), old_path,
+                                             stop=self._host_waiting)
+            if not done:
                 self.pending = photo_id
         except (OSError, ValueError) as e:
             print("cannot show", photo_id, e)

@@ -332,7 +332,8 @@ class Painter:
             d.end()
         return True
 
-    def show(self, path):
+    def show(self, path, stop=None):
+        """Paint a frame file whole; False if stop() ended it part-way."""
         with open(path, "rb") as f:
             self.open(f)
-            self.paint()
+            return self.paint(stop=stop)

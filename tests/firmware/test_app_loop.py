@@ -36,8 +36,11 @@ class Painter:
     def __init__(self):
         self.painted = []
 
-    def show(self, path):
+    def show(self, path, stop=None):
+        if stop is not None and stop():
+            return False
         self.painted.append(path)
+        return True
 
 
 class Transitions:
@@ -133,3 +136,12 @@ def test_slideshow_steps_in_order_and_wraps(app_mod, clock):
         a.next()
         seen.append(a.current)
     assert seen == ["aaaa", "bbbb", "cccc", "aaaa"]
+
+
+def test_plain_paint_interrupted_is_finished_after(app_mod, clock):
+    a = make(app_mod, ["aaaa"], False)
+    a.link.port.waiting = True
+    a.show("aaaa")
+    assert a.painter.painted == [] and a.pending == "aaaa"
+    a.serve_link()
+    assert a.painter.painted == ["/photos/aaaa.frm"] and a.pending is None
