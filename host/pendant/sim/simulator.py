@@ -435,11 +435,12 @@ class Simulator:
                     os.close(fd)
             self._to_dev = self._from_dev = -1
             self.driven.clear()
-            self.panel.unpower()
-            self.wiring = Wiring(self.board, self.panel)
             self._t_last = t_us
             self._t_last_wall = time.monotonic()
+            # Listeners see the glass as it was at the cut, then it goes dark.
             self._emit(bus.Record(bus.POWER_OFF, t_us, b""))
+            self.panel.unpower()
+            self.wiring = Wiring(self.board, self.panel)
             self._next_press()
 
     def _next_press(self) -> None:
