@@ -95,6 +95,28 @@ def total_mah(account: dict) -> float:
     return float(account["total"]["mAh"]["total"])
 
 
+def recost(account: dict, fig) -> float:
+    """The chip's timeline (seconds in each state) costed with power.csv's
+    figures instead of the emulator's own model: mAh. The table has no WFI
+    row; a CPU waiting in WFI is charged as running at its clock, as the
+    simulator does (time.sleep there is running time)."""
+    t = account["total"]
+    st = t["states_s"]
+    mas = 0.0  # mA x s
+    for row in t["cpu_by_clk_sys"]:
+        mas += (row["run_s"] + row["wfi_s"]) * fig.cpu_running(row["clk_sys_MHz"] * 1e6)
+    mas += st["cpu"]["lightsleep"] * fig.get("cpu", "lightsleep_usb_off")
+    mas += st["cpu"]["dormant"] * fig.get("cpu", "dormant")
+    off = st["cpu"]["off"]
+    mas += off * (fig.off() or 0.0)
+    p = st["panel"]
+    mas += (p["on"] + p["display_off"]) * fig.get("panel", "on")
+    mas += (p["sleep"] + p["reset"]) * fig.get("panel", "sleep")
+    mas += st["backlight"]["full_on_equivalent"] * fig.get("backlight", "full")
+    mas += (t["seconds"] - off) * fig.always()
+    return mas / 3600
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--hours", type=float, default=24.0,
@@ -104,6 +126,8 @@ def main(argv: list[str] | None = None) -> int:
                     help="rp2emu's run.mjs")
     ap.add_argument("--keep", type=Path, help="keep the fs dir and the power JSONs here")
     ap.add_argument("--no-sim", action="store_true", help="skip the sim-day run")
+    ap.add_argument("--from", dest="reuse", type=Path,
+                    help="reuse settle.json and day.json kept by an earlier --keep run")
     args = ap.parse_args(argv)
     if not args.emu.exists():
         print(f"error: no emulator at {args.emu} (give --emu or RP2EMU)", file=sys.stderr)
@@ -114,6 +138,19 @@ def main(argv: list[str] | None = None) -> int:
     day = Profile()
     played = replace(day, hours=args.hours, worn_hours=day.worn_hours * args.hours / 24)
     marks = [SETTLE_S + m for m in wake_marks(played)]
+    if args.reuse:
+        settle = json.loads((args.reuse / "settle.json").read_text())
+        whole = json.loads((args.reuse / "day.json").read_text())
+        whole["_wall_s"] = float("nan")
+        played = replace(played, hours=(whole["total"]["seconds"] - SETTLE_S) / 3600)
+        played = replace(played, worn_hours=day.worn_hours * played.hours / 24)
+    else:
+        settle, whole = run_day_on_chip(args, played, marks)
+    report(args, played, marks, settle, whole)
+    return 0
+
+
+def run_day_on_chip(args, played, marks) -> tuple[dict, dict]:
     with tempfile.TemporaryDirectory(prefix="latch-day-") as tmp:
         work = args.keep or Path(tmp)
         work.mkdir(parents=True, exist_ok=True)
@@ -127,26 +164,36 @@ def main(argv: list[str] | None = None) -> int:
         # The switch-on look before the day (as sim-day's settle): measured alone.
         settle = run_chip(args.emu, fs, [], SETTLE_S, work, "settle")
         whole = run_chip(args.emu, fs, marks, SETTLE_S + played.hours * 3600, work, "day")
+    return settle, whole
+
+
+def report(args, played, marks, settle, whole) -> None:
+    from pendant.sim.power import Figures, load_table
+
+    fig = Figures(BOARD, load_table(BOARD), False)
     off_ma = float(whole.get("model", {}).get("latch_off_mA", 0.02))
     mah = total_mah(whole) - total_mah(settle) + off_ma * (24 - played.hours)
     t = whole["total"]
-    print(f"emulated chip  {args.hours:g} h played ({len(marks)} presses of "
-          f"{PRESS_US // 1000} ms), {whole['_wall_s']:.0f} s wall")
+    wall = whole["_wall_s"]
+    print(f"emulated chip  {played.hours:g} h played ({len(whole['presses']) - 1} presses"
+          + (f", {wall:.0f} s wall" if wall == wall else ", an earlier run") + ")")
     cpu = t["states_s"]["cpu"]
     print("  cpu s: " + ", ".join(f"{k} {v:.1f}" for k, v in cpu.items() if v)
           + f"; RAMWR {t['counts']['RAMWR']}, presses {t['counts']['presses']}")
     print("  mAh: " + ", ".join(f"{k} {v:.3f}" for k, v in t["mAh"].items()))
-    print(f"  day: {mah:.3f} mAh per 24 h, average {mah / 24:.4f} mA, "
-          f"{args.capacity / mah:.1f} days on {args.capacity:g} mAh")
+    print(f"  day, the emulator's own account: {mah:.3f} mAh per 24 h, average "
+          f"{mah / 24:.4f} mA, {args.capacity / mah:.1f} days on {args.capacity:g} mAh")
+    rmah = recost(whole, fig) - recost(settle, fig) + (fig.off() or 0.0) * (24 - played.hours)
+    print(f"  day, its timeline costed with hardware/power.csv: {rmah:.3f} mAh per 24 h, "
+          f"average {rmah / 24:.4f} mA, {args.capacity / rmah:.1f} days")
     if not args.no_sim:
         from pendant.sim.day import run_day
 
         r = run_day(BOARD, played, capacity_mah=args.capacity)
         smah = r.mah + (24 - played.hours) * r.floor_asleep_ma
-        print(f"sim-day        {args.hours:g} h played ({r.wakes} boots and wakes)")
+        print(f"sim-day        {played.hours:g} h played ({r.boots} cold boots)")
         print(f"  day: {smah:.3f} mAh per 24 h, average {smah / 24:.4f} mA, "
               f"{args.capacity / smah:.1f} days on {args.capacity:g} mAh")
-    return 0
 
 
 if __name__ == "__main__":
