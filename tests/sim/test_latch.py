@@ -151,3 +151,26 @@ def test_usb_power_holds_the_latch_whatever_the_pin(sim_with, usb):
         assert ran_on() and sim.power_offs == []
     else:  # off when the switch-on press ended, before the second pin
         assert sim.power_offs == [LATCH_ON_US] and not ran_on() and not sim.alive
+
+
+HOLD_THEN_LET_GO = """
+from machine import Pin
+import time
+hold = Pin(14, Pin.OUT, value=1)
+time.sleep_ms(600)  # past the switch-on press
+hold.value(0)  # off, here and now
+time.sleep_ms(5000)
+Pin(2, Pin.OUT, value=1)  # never: the board is off
+"""
+
+
+def test_real_speed_off_then_a_press_boots_it_again(sim_with):
+    sim = sim_with(HOLD_THEN_LET_GO, board=BOARD, usb=False)  # speed="real"
+    assert sim.wait_off(10)
+    assert len(sim.power_offs) == 1 and sim.power_offs[0] >= 600_000 and not sim.alive
+    sim.set_pin(BUTTON, 0)  # a press, now: a cold boot
+    assert sim.wait_for(lambda: sim.alive and sim.boots == 2, 10)
+    sim.set_pin(BUTTON, 1)
+    assert sim.wait_for(lambda: len(sim.power_offs) == 2, 10)
+    assert sim.power_ons and sim.power_ons[0] > sim.power_offs[0]
+    assert not any(r.kind == bus.PIN_MODE and r.payload[0] == 2 for r in sim.events)

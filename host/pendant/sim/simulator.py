@@ -539,6 +539,7 @@ class Simulator:
                 reader = bus.RecordReader()
                 continue
             fd = self._from_dev
+            gen = self._cuts
             try:
                 ready, _, _ = select.select([fd], [], [], 0.02)
                 data = os.read(fd, 1 << 18) if ready else None
@@ -551,12 +552,19 @@ class Simulator:
                     self._changed.notify_all()
                 continue
             if not data:  # device closed the pipe: exited
+                if self.latch is not None and (not self.powered or fd != self._from_dev):
+                    # switched off (maybe on again) from another thread: a set_pin
+                    reader = bus.RecordReader()
+                    continue
                 if not self._rebooted():
                     break
                 reader = bus.RecordReader()
                 continue
             with self._changed:
                 cuts = self._cuts
+                if cuts != gen:  # read from a process switched off meanwhile
+                    reader = bus.RecordReader()
+                    continue
                 for rec in reader.feed(data):
                     if self.latch is not None:
                         cut = self._cut_at(rec.t_us)
