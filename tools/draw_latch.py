@@ -28,7 +28,7 @@ NAME = BOARD + "-circuit"
 PARTS = {
     "Q1": "BSS138", "Q2": "BSS138",
     "D1": "BAT54C", "D2": "BAT54C",
-    "R1": "1M", "R2": "100k",
+    "R1": "470k", "R2": "100k",
     "SW1": "button",
 }
 

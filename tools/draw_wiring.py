@@ -141,7 +141,7 @@ def devices(name: str, profile: dict) -> list[tuple[str, list[tuple[str, str, st
                 (gp(p["button"]) + " pull-up", "D1b anode (SW1 via D1)", "ctl"),
                 (gp(p["latch"]) + " hold", "D2a anode (Q2 gate)", "ctl"),
                 ("3V3_EN pin 37", "Q1 drain", "pwr"),
-                ("VSYS pin 39", "R1 1M (Q1 gate)", "pwr"),
+                ("VSYS pin 39", "R1 470k (Q1 gate)", "pwr"),
                 ("VBUS pin 40", "D2b anode (Q2 gate)", "pwr"),
                 ("GND pin 38", "Q1/Q2 source, SW1, R2", "gnd"),
             ],
