@@ -3,7 +3,8 @@
 The pendant runs with speed="fast" (sleeps advance a virtual clock at once) and
 no USB host. Every look is scripted up front as pin changes stamped with the
 virtual time they happen at (Simulator.set_pin(at_us=...)): a button press on
-builds with a button, an IMU INT1 toggle (motion) on builds with an IMU. The
+builds with a button (on a latch build each first press is a cold boot),
+an IMU INT1 toggle (motion) on builds with an IMU. The
 power model integrates the current over the day; the theoretical best is the
 same day with every part at its floor except while someone looks.
 

@@ -9,6 +9,13 @@ micropython runs device/simboot.py with stdin/stdout on the master side of a
 pseudo-terminal; clients open the slave (`port`). Hardware events come back
 over a pipe (see bus.py) to a thread that drives the panel model through the
 board's wiring and keeps the screen PNG current.
+
+A board with a power latch ("latch" in its profile) is powered only while the
+firmware drives that GPIO high, its button is down or USB is present. With
+none of them the process is stopped (RAM lost, flash kept; listeners get a
+POWER_OFF record) and the next press starts a fresh one, boot.py then main.py,
+with the virtual clock running on (POWER_ON). start() switches such a board
+on with a LATCH_ON_US press, as a wearer would.
 """
 
 from __future__ import annotations
