@@ -63,6 +63,7 @@ enclosure:
 		-D 'part="show"' --imgsize=1024,768 --projection=ortho \
 		--colorscheme=Tomorrow --render=true $(ENCL)/heart_case.scad
 
-## wiring: redraw hardware/wiring/<board>.png from firmware/boards.py
+## wiring: redraw hardware/wiring/<board>.png from firmware/boards.py, and the latch circuit
 wiring: $(STAMP)
 	$(BIN)/python tools/draw_wiring.py
+	$(BIN)/python tools/draw_latch.py

@@ -30,6 +30,8 @@ def expected_pins(profile: dict) -> dict[str, int | None]:
     pins: dict[str, int | None] = {
         k: profile[k] for k in ("sck", "mosi", "dc", "cs", "rst", "bl", "button", "vbat", "vbus")
     }
+    if profile.get("latch") is not None:
+        pins["latch"] = profile["latch"]
     if profile["imu"] is not None:
         _bus, sda, scl, _addr, irq = profile["imu"]
         pins.update(imu_sda=sda, imu_scl=scl, imu_int=irq)
@@ -153,6 +155,38 @@ def test_wiring_png_is_current(name, tmp_path):
     assert ImageChops.difference(fresh, committed).getbbox() is None, (
         "stale picture: run `make wiring`"
     )
+
+
+def load_latch_tool():
+    spec = importlib.util.spec_from_file_location("draw_latch", ROOT / "tools" / "draw_latch.py")
+    assert spec and spec.loader
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def test_latch_circuit_png_is_current(tmp_path):
+    tool = load_latch_tool()
+    fresh = Image.open(tool.write(str(tmp_path))).convert("RGB")
+    committed = Image.open(HW / "wiring" / (tool.NAME + ".png")).convert("RGB")
+    assert fresh.size == committed.size, "stale picture: run `make wiring`"
+    assert ImageChops.difference(fresh, committed).getbbox() is None, (
+        "stale picture: run `make wiring`"
+    )
+
+
+@pytest.mark.parametrize("name", [n for n in BOARD_NAMES if boards.BOARDS[n].get("latch")])
+def test_latch_page_shows_the_circuit_and_its_parts(name):
+    tool = load_latch_tool()
+    text = (HW / (name + ".md")).read_text()
+    assert "wiring/%s-circuit.png" % name in text, "latch schematic not embedded"
+    # every part the schematic names has its BOM row, with the same value
+    bom = text.split("## Bill of materials")[1].split("\n## ")[0]
+    for ref, part in tool.PARTS.items():
+        rows = [r for r in bom.splitlines() if re.search(r"\|\s*%s\s*\|" % ref, r)]
+        assert len(rows) == 1 and part in rows[0], (ref, part, rows)
+    for section in ("## Currents", "## Testing it with a multimeter"):
+        assert section in text
 
 
 def test_enclosure_sources_present():

@@ -64,10 +64,16 @@ def pin_rows(name: str, profile: dict) -> list[tuple[str, str, str, str]]:
         ("rst", gp(profile["rst"]), "ctl", "panel RST"),
         ("bl", gp(profile["bl"]), "ctl", "backlight (PWM)"),
     ]
-    if profile["button"] is not None:
+    if profile["button"] is not None and profile.get("latch") is not None:
+        rows.append(("button", gp(profile["button"]), "ctl",
+                     "button to GND through the latch's D1b, internal pull-up; powers on"))
+    elif profile["button"] is not None:
         rows.append(("button", gp(profile["button"]), "ctl", "button to GND, internal pull-up"))
     else:
         rows.append(("button", "-", "ctl", "none on board (BOOT/RESET only)"))
+    if profile.get("latch") is not None:
+        rows.append(("latch", gp(profile["latch"]), "ctl",
+                     "holds the power latch on while high (3V3_EN; low = off)"))
     rows.append(
         ("vbat", gp(profile["vbat"]), "adc",
          "battery sense, ADC%d, divider x%g" % (profile["vbat"] - 26, profile["vbat_ratio"]))
@@ -127,7 +133,20 @@ def devices(name: str, profile: dict) -> list[tuple[str, list[tuple[str, str, st
                 (gp(irq) + " IRQ", "INT1", "i2c"),
             ],
         ))
-    if p["button"] is not None:
+    if p.get("latch") is not None:
+        # The button and the hold pin go through the latch (tools/draw_latch.py).
+        out.append((
+            "Power latch (see its circuit)",
+            [
+                (gp(p["button"]) + " pull-up", "D1b anode (SW1 via D1)", "ctl"),
+                (gp(p["latch"]) + " hold", "D2a anode (Q2 gate)", "ctl"),
+                ("3V3_EN pin 37", "Q1 drain", "pwr"),
+                ("VSYS pin 39", "R1 470k (Q1 gate)", "pwr"),
+                ("VBUS pin 40", "D2b anode (Q2 gate)", "pwr"),
+                ("GND pin 38", "Q1/Q2 source, SW1, R2", "gnd"),
+            ],
+        ))
+    elif p["button"] is not None:
         out.append((
             "Push button (wake/next)",
             [(gp(p["button"]) + " pull-up", "pin 1", "ctl"), ("GND", "pin 2", "gnd")],

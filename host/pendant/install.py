@@ -32,7 +32,9 @@ from pendant import link as link_mod
 from pendant.clikit import fail, port_option
 
 SETTINGS_PATH = "/settings.json"
-KEEP_SOURCE = ("main.py",)  # the port runs main.py itself: it stays .py
+# The port runs /boot.py and /main.py by those names (pyexec_file_if_exists):
+# a boot.mpy would never run, and a latch build would not hold its power.
+KEEP_SOURCE = ("boot.py", "main.py")
 # Thumb assembly (asm_thumb) compiles only for ARM Cortex-M; elsewhere it is left
 # out and the firmware falls back to its viper code (painter.py).
 THUMB_ONLY = ("predcodec_thumb.py", "blend_thumb.py")

@@ -18,7 +18,8 @@ import click
               help="Battery capacity in mAh.")
 @click.option("--board", "boards_", multiple=True, metavar="BOARD",
               help="Board(s) to simulate (repeatable; default: the Waveshare board "
-                   "and the Pico + GC9A01 build).")
+                   "and the Pico + GC9A01 build). pico-gc9a01-latch switches itself "
+                   "off between looks: each look is a cold boot.")
 def sim_day(profile, capacity, boards_):
     """Play a day's use on a simulated pendant and print its energy and battery life.
 

@@ -53,6 +53,8 @@ def test_install_on_an_empty_pendant_then_hello(empty_sim):
     files = device_files(sim.port)
     assert {"main.py", "app.mpy", "painter.mpy", "fastcopy.mpy"} <= files
     assert "app.py" not in files and "__init__.py" not in files and "__init__.mpy" not in files
+    # rp2 runs /boot.py by that name only: compiled, a latch build never holds its power
+    assert "boot.py" in files and "boot.mpy" not in files
 
 
 def test_second_install_skips_unchanged_files(empty_sim):

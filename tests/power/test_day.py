@@ -38,3 +38,25 @@ def test_floor_figures_come_from_the_table():
     assert fig.cpu_running(48e6) == pytest.approx(t["cpu", "run_48mhz"])
     pico = Figures("pico-gc9a01", load_table("pico-gc9a01"), False)
     assert pico.get("backlight", "full") == 20.0 and pico.imu_floor() == 0.0
+
+
+def test_the_latch_build_is_off_between_looks_and_lasts_two_weeks():
+    profile = PROFILES["worn"]
+    r = run_day("pico-gc9a01-latch", profile, photos=PHOTO, timeout_s=120)
+    # every look is a press that boots it cold (glances and the viewings' first press)
+    assert r.boots == profile.glances + profile.viewings
+    # off, not dormant, between the looks: the latch's current, not the RP2040's floor
+    off = r.time_in.get("switched off (latch)", 0.0)
+    assert off >= profile.hours * 3600 - profile.looking_s - 600
+    assert not [k for k in r.time_in if "dormant" in k]
+    assert r.by_state["switched off (latch)"] == pytest.approx(
+        off / 3600 * load_table("pico-gc9a01-latch")["latch", "off"])
+    # the issue's goal on a 200 mAh cell
+    assert r.days >= 14, r
+
+
+def test_a_latch_builds_asleep_floor_is_the_latch_off_row():
+    t = load_table("pico-gc9a01-latch")
+    fig = Figures("pico-gc9a01-latch", t, False)
+    assert fig.floor_asleep() == t["latch", "off"] < 0.1
+    assert Figures("pico-gc9a01", load_table("pico-gc9a01"), False).off() is None

@@ -24,8 +24,13 @@ device -> host
                      bytes to write; host answers REPLY: status (0 or errno)
                      + bytes read (scan: the addresses)
   RESET       <B     0 hard (reset/deepsleep), 1 soft
+host-made (simulator.py, for its listeners; never on the pipes)
+  POWER_OFF   (none)  a power latch let go: unpowered from t_us
+  POWER_ON    (none)  a press powered it on: a cold boot at t_us
 host -> device
-  CONFIG      JSON {"pins": {gpio: level}, "adc": {channel: u16}, ...}
+  CONFIG      JSON {"pins": {gpio: level}, "adc": {channel: u16}, ...}; "t0_us":
+              the virtual time the process boots at (a latch build's clock
+              runs on across power cycles)
   REPLY       answer to the last request
   PIN_LEVEL   <BB    gpio, level   (may fire the pin's IRQ handler)
   ADC_LEVEL   <BH    channel, u16
@@ -49,6 +54,8 @@ from pendant.sim.device.busdefs import (  # noqa: F401  (the record types, share
     PIN_LEVEL,
     PIN_MODE,
     PIN_SET,
+    POWER_OFF,
+    POWER_ON,
     PWM_DEINIT,
     PWM_SET,
     REPLY,

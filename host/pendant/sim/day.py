@@ -3,7 +3,8 @@
 The pendant runs with speed="fast" (sleeps advance a virtual clock at once) and
 no USB host. Every look is scripted up front as pin changes stamped with the
 virtual time they happen at (Simulator.set_pin(at_us=...)): a button press on
-builds with a button, an IMU INT1 toggle (motion) on builds with an IMU. The
+builds with a button (on a latch build each first press is a cold boot),
+an IMU INT1 toggle (motion) on builds with an IMU. The
 power model integrates the current over the day; the theoretical best is the
 same day with every part at its floor except while someone looks.
 
@@ -27,6 +28,11 @@ from pendant.sim.simulator import Simulator
 SAMPLES = Path(__file__).resolve().parents[1] / "samples"
 SETTLE_S = 300  # boot, first photo and the first fall asleep: before the day starts
 KEEPALIVE_S = 20  # someone watching moves the pendant at least this often
+# A press of the button, down to up. On a latch build it powers the board
+# until boot.py holds it: the unix port's boot is host wall time inside the
+# virtual clock (about 60 ms here, slower on a loaded host), so the press is
+# a relaxed human one. The chip's own time to the hold is rp2emu's to show.
+PRESS_US = 250_000
 
 
 @dataclass
@@ -87,6 +93,7 @@ class DayResult:
     floor_looking_ma: float = 0.0
     floor_asleep_ma: float = 0.0
     wakes: int = 0
+    boots: int = 0  # cold boots by a press (latch builds)
     photos: int = 0
 
     @property
@@ -107,14 +114,14 @@ class DayResult:
         return self.best_mah / self.mah if self.mah else 0.0
 
 
-def schedule(sim: Simulator, profile: Profile, t0_us: int) -> list[int]:
-    """Send every look's pin changes, stamped; returns their times (us)."""
-    board = sim.board
-    dim = settings.SPEC["dim_after_s"][0]
-    times = []
+def wake_marks(profile: Profile, dim_s: float | None = None) -> list[float]:
+    """Seconds (from the start of the day) of every wake: a look's first press
+    or motion, then keep-alives until the screen has been lit for its length
+    (the last one lands at start + duration - dim_after_s). Also the press
+    schedule of tools/latch_day_chip.py's day on the emulated chip."""
+    dim = settings.SPEC["dim_after_s"][0] if dim_s is None else dim_s
+    out: list[float] = []
     for start, dur in profile.looks():
-        # One wake, then keep-alives until the screen has been lit for `dur`:
-        # the last one lands at start + dur - dim_after_s.
         marks = [start]
         t = start + KEEPALIVE_S
         while t < start + dur - dim:
@@ -122,14 +129,20 @@ def schedule(sim: Simulator, profile: Profile, t0_us: int) -> list[int]:
             t += KEEPALIVE_S
         if dur > dim and start + dur - dim > marks[-1]:
             marks.append(start + dur - dim)
-        for m in marks:
-            times.append(t0_us + int(m * 1e6))
+        out += marks
+    return out
+
+
+def schedule(sim: Simulator, profile: Profile, t0_us: int) -> list[int]:
+    """Send every look's pin changes, stamped; returns their times (us)."""
+    board = sim.board
+    times = [t0_us + int(m * 1e6) for m in wake_marks(profile)]
     level = {}
     for at in times:
         if board.get("button") is not None:
             gpio = board["button"]
             sim.set_pin(gpio, 0, at_us=at)  # pressed (to GND)
-            sim.set_pin(gpio, 1, at_us=at + 150_000)  # released
+            sim.set_pin(gpio, 1, at_us=at + PRESS_US)  # released
         elif board.get("imu") is not None:
             gpio = board["imu"][4]
             level[gpio] = 1 - level.get(gpio, 0)  # WoM toggles INT1
@@ -183,11 +196,18 @@ def run_day(board: str, profile: Profile, capacity_mah: float = 200.0,
             end = t0 + int(profile.hours * 3600e6)
             times = schedule(sim, profile, t0)
             last = times[-1] if times else t0
-            if not _wait_dormant_after(sim, last, timeout_s):
+            if b.get("latch") is not None:
+                # a latch build ends its day switched off
+                done = sim.wait_off(timeout_s, after_us=last)
+            else:
+                done = _wait_dormant_after(sim, last, timeout_s)
+            if not done:
                 raise RuntimeError("the simulated day did not finish:\n" + sim.console_log)
             with sim._lock:
                 model.finish(end)
-                wakes = sum(1 for r in sim.events if r.kind == bus.WAKE and r.t_us >= t0)
+                wakes = sum(1 for r in sim.events if r.kind in (bus.WAKE, bus.POWER_ON)
+                            and r.t_us >= t0)
+                boots = sum(1 for t in sim.power_ons if t >= t0)
         finally:
             sim.stop()
     fig = model.f
@@ -200,7 +220,7 @@ def run_day(board: str, profile: Profile, capacity_mah: float = 200.0,
         time_in={k: v / 1e6 for k, v in model.time_in.items()},
         by_part={k: v / 3.6e9 for k, v in model.by_part.items()},
         best_mah=best, floor_looking_ma=fig.floor_looking(),
-        floor_asleep_ma=fig.floor_asleep(), wakes=wakes, photos=len(photos),
+        floor_asleep_ma=fig.floor_asleep(), wakes=wakes, boots=boots, photos=len(photos),
     )
 
 
@@ -230,7 +250,8 @@ def format_result(r: DayResult) -> str:
         f"board      {r.board}",
         f"profile    {p.name}: {p.hours:g} h, worn {p.worn_hours:g} h, {p.glances} glances "
         f"of {p.glance_s:g} s, {p.viewings} viewings of {p.viewing_s:g} s "
-        f"({r.photos} photos, {r.wakes} wakes)",
+        f"({r.photos} photos, {r.wakes} wakes"
+        + (f", {r.boots} of them cold boots" if r.boots else "") + ")",
         "",
         f"{'state':<34} {'time':>10} {'mAh':>8} {'share':>6}",
     ]

@@ -89,6 +89,11 @@ class PanelModel:
         self._c = self._r = 0
         self.version += 1
 
+    def unpower(self) -> None:
+        """Its supply cut (a latch build switched off): the picture goes with it."""
+        self.reset()
+        self.ram[:] = bytes(len(self.ram))
+
     def set_cs(self, level: int) -> None:
         self.cs_low = not level
         if level:

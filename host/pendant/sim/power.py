@@ -14,7 +14,9 @@ follows the hardware, not the firmware's intentions:
   lightsleep PWM is frozen, counted as fully on if the duty was not 0
   (the sim's worst case, as in Wiring.lightsleep);
 - IMU: motion detect unless the firmware switched every sensor off;
-- always-on: regulator/charger quiescent, battery divider, touch standby.
+- always-on: regulator/charger quiescent, battery divider, touch standby;
+- off (a power-latch build between looks, POWER_OFF to POWER_ON): the
+  table's latch/off row alone, which is everything the cell still feeds.
 
     model = PowerModel.for_simulator(sim)   # registers itself as a listener
     ...
@@ -90,8 +92,16 @@ class Figures:
     def imu_floor(self) -> float:
         return self.get("imu", "motion_detect") if self.has_imu else 0.0
 
+    def off(self) -> float | None:
+        """A latch build switched off: all the cell feeds (None: no latch row)."""
+        return self.table.get(("latch", "off"))
+
     def floor_asleep(self) -> float:
-        """Nobody looking: dormant CPU, panel SLPIN, backlight off, IMU wake-on-motion."""
+        """Nobody looking: dormant CPU, panel SLPIN, backlight off, IMU wake-on-motion;
+        on a latch build, switched off."""
+        off = self.off()
+        if off is not None:
+            return off
         return (self.get("cpu", "dormant") + self.get("panel", "sleep") + self.imu_floor()
                 + self.always())
 
@@ -116,6 +126,7 @@ class PowerModel:
         self.cpu = "running"  # running | lightsleep | dormant
         self.duty = 0.0  # backlight 0..1 while the clocks run
         self.imu_on = figures.has_imu
+        self.off = False  # a latch build, switched off
         self.t_us: int | None = None
         self.start_us: int | None = None
         self.count_from = 0  # virtual us: time before this is not counted (boot)
@@ -145,6 +156,8 @@ class PowerModel:
 
     def parts(self) -> dict[str, float]:
         f = self.f
+        if self.off:
+            return {"latch off": f.off() or 0.0}
         if self.cpu == "running":
             cpu = f.cpu_running(self.hz)
         elif self.cpu == "dormant":
@@ -160,6 +173,8 @@ class PowerModel:
         }
 
     def label(self) -> str:
+        if self.off:
+            return "switched off (latch)"
         if self.panel_on() and self.light() > 0:
             screen = "screen lit" if self.light() >= 0.999 else "screen dimmed"
         elif self.panel_on():
@@ -221,6 +236,14 @@ class PowerModel:
         elif k == bus.RESET:
             self.cpu = "running"
             self.hz = 125_000_000.0
+        elif k == bus.POWER_OFF:
+            self.off = True
+        elif k == bus.POWER_ON:  # a cold boot: everything at its power-on state
+            self.off = False
+            self.cpu = "running"
+            self.hz = 125_000_000.0
+            self.duty = 0.0
+            self.imu_on = self.f.has_imu
 
     def finish(self, t_us: int) -> None:
         """Count the current state up to t_us (e.g. the end of the day)."""

@@ -9,6 +9,13 @@ micropython runs device/simboot.py with stdin/stdout on the master side of a
 pseudo-terminal; clients open the slave (`port`). Hardware events come back
 over a pipe (see bus.py) to a thread that drives the panel model through the
 board's wiring and keeps the screen PNG current.
+
+A board with a power latch ("latch" in its profile) is powered only while the
+firmware drives that GPIO high, its button is down or USB is present. With
+none of them the process is stopped (RAM lost, flash kept; listeners get a
+POWER_OFF record) and the next press starts a fresh one, boot.py then main.py,
+with the virtual clock running on (POWER_ON). start() switches such a board
+on with a LATCH_ON_US press, as a wearer would.
 """
 
 from __future__ import annotations
@@ -39,6 +46,9 @@ RESET_EXIT = 75  # machine.reset()/deepsleep() exit code: boot again
 # panel, resuming the friendly REPL (boot.py, main.py) or the raw REPL.
 SOFT_RESET_MODES = {76: "friendly", 77: "raw"}
 QUIET_S = 0.05  # SPI silence that means "the frame is done"
+# A latch build is switched on by a press: the button is held this long at
+# start() (as rp2emu's --latch-on-ms), so boot.py must take over the hold by then.
+LATCH_ON_US = 300_000
 
 
 def find_micropython() -> str:
@@ -173,6 +183,22 @@ class Simulator:
             self.pins[self.board["vbus"]] = 1 if usb else 0  # the host is plugged in
         if self.board.get("button") is not None:
             self.pins[self.board["button"]] = 1  # released, pulled up
+        # Power latch (board "latch" key): the board has power while the
+        # firmware drives that pin high, the button is down or USB is present.
+        # Without, the process is stopped (RAM lost, flash kept) and the next
+        # press boots it cold. Levels scripted for later virtual times are
+        # kept (script) to know the button at any moment and replay the rest
+        # after a cold boot.
+        self.latch = self.board.get("latch")
+        self.driven: dict[int, int] = {}  # gpio -> level the firmware drives
+        self.script: list[tuple[int, int, int]] = []  # (at_us, gpio, level), sorted
+        self._base: dict[int, int] = {}  # levels before the script
+        self.powered = True
+        self.power_offs: list[int] = []  # virtual us of each switch-off
+        self.power_ons: list[int] = []  # virtual us of each press-driven cold boot
+        self._t_last = 0  # virtual time of the last record (or of the boot)
+        self._t_last_wall = 0.0
+        self._cuts = 0
         self.events: list[bus.Record] = []  # everything but SPI data
         self.warnings: list[str] = []
         self.spi_bytes = 0
@@ -207,14 +233,30 @@ class Simulator:
             self._install_from = build_firmware(self.firmware_dir, Path(self._build.name))
         else:
             self._install_from = self.firmware_dir
-        self._spawn(install=self.install)
+        self._base = dict(self.pins)
+        if self.latch is not None and not self._held_by_input(0):
+            # Switched on by the wearer: the button held, released later.
+            b = self.board["button"]
+            self._base[b] = 0
+            if self.speed == "fast":
+                self._script(LATCH_ON_US, b, 1)
+            else:
+                timer = threading.Timer(LATCH_ON_US / 1e6, self.set_pin, (b, 1))
+                timer.daemon = True
+                timer.start()
+        self._t_last_wall = time.monotonic()
+        self._spawn(install=self.install, pins=self._levels_at(0))
+        if self.latch is not None and self.speed == "fast":
+            for at, gpio, level in self.script:
+                self._send(bus.pin_level(gpio, level, at))
         self._thread = threading.Thread(target=self._run, name="pendant-sim-bus", daemon=True)
         self._thread.start()
         if not self._hello.wait(10):
             self.stop()
             raise RuntimeError("simulated pendant did not boot:\n" + self.console_log)
 
-    def _spawn(self, install: bool, reset_cause: int = 1, repl: str = "") -> None:
+    def _spawn(self, install: bool, reset_cause: int = 1, repl: str = "",
+               pins: dict[int, int] | None = None, t0_us: int = 0) -> None:
         dev_r, dev_w = os.pipe()  # device -> host
         host_r, host_w = os.pipe()  # host -> device
         env = dict(os.environ)
@@ -231,8 +273,10 @@ class Simulator:
         adc = {}
         if vbat is not None:
             adc[vbat - 26] = bus.adc_counts(self.battery_volts, self.board["vbat_ratio"])
-        bus.write_all(host_w, bus.config(self.pins, adc, reset_cause=reset_cause,
-                                         usb=1 if self.usb else 0))
+        extra = {"t0_us": t0_us} if t0_us else {}
+        bus.write_all(host_w, bus.config(self.pins if pins is None else pins, adc,
+                                         reset_cause=reset_cause,
+                                         usb=1 if self.usb else 0, **extra))
         self._reset_cause = reset_cause
         self.proc = subprocess.Popen(
             [find_micropython(), "-X", "heapsize=%s" % self.heapsize,
@@ -308,13 +352,140 @@ class Simulator:
         """
         with self._lock:
             self.pins[gpio] = 1 if level else 0
-            self._send(bus.pin_level(gpio, level, at_us))
+            if self.latch is None:
+                self._send(bus.pin_level(gpio, level, at_us))
+                return
+            if at_us:
+                self._script(at_us, gpio, self.pins[gpio])
+            else:
+                self._base[gpio] = self.pins[gpio]
+            if self.powered:
+                self._send(bus.pin_level(gpio, level, at_us))
+                if not at_us:
+                    now = self._now_us()
+                    if not self._held(now):
+                        self._power_off(now)
+            elif not at_us and self._held_by_input(0):
+                self._power_on(self._now_us())
+            else:
+                self._next_press()
 
     def set_battery(self, volts: float) -> None:
         self.battery_volts = volts
         vbat = self.board.get("vbat")
         if vbat is not None:
             self._send(bus.adc_level(vbat - 26, bus.adc_counts(volts, self.board["vbat_ratio"])))
+
+    # ------------------------------------------------------------ power latch
+
+    def _script(self, at_us: int, gpio: int, level: int) -> None:
+        i = len(self.script)
+        while i and self.script[i - 1][0] > at_us:
+            i -= 1
+        self.script.insert(i, (at_us, gpio, level))
+
+    def _level_at(self, gpio: int, t_us: int) -> int | None:
+        level = self._base.get(gpio)
+        for at, g, lv in self.script:
+            if at > t_us:
+                break
+            if g == gpio:
+                level = lv
+        return level
+
+    def _levels_at(self, t_us: int) -> dict[int, int]:
+        gpios = set(self._base) | {g for _at, g, _lv in self.script}
+        out = {}
+        for g in gpios:
+            lv = self._level_at(g, t_us)
+            if lv is not None:
+                out[g] = lv
+        return out
+
+    def _held_by_input(self, t_us: int) -> bool:
+        """Power through the latch's other inputs: the button down, or USB."""
+        b, v = self.board.get("button"), self.board.get("vbus")
+        if b is not None and self._level_at(b, t_us) == 0:
+            return True
+        if v is not None:
+            return self._level_at(v, t_us) == 1
+        return self.usb
+
+    def _held(self, t_us: int) -> bool:
+        return self.driven.get(self.latch) == 1 or self._held_by_input(t_us)
+
+    def _now_us(self) -> int:
+        """The device's virtual time now, from the last record (real speed)."""
+        return self._t_last + int((time.monotonic() - self._t_last_wall) * 1e6)
+
+    def _cut_at(self, t_us: int) -> int | None:
+        """The first moment in [last record, t_us] with nothing holding the
+        power (the level the firmware drives is constant between records)."""
+        if self.latch is None or not self.powered or self.driven.get(self.latch) == 1:
+            return None
+        moments = [self._t_last] + [at for at, _g, _lv in self.script
+                                    if self._t_last < at <= t_us]
+        for m in moments:
+            if not self._held_by_input(m):
+                return m
+        return None
+
+    def _power_off(self, t_us: int) -> None:
+        """Nothing holds the latch: the board is off (RAM and panel lost)."""
+        with self._lock:
+            self.powered = False
+            self._cuts += 1
+            self.power_offs.append(t_us)
+            proc = self.proc
+            if proc is not None and proc.poll() is None:
+                proc.kill()
+                proc.wait()
+            for fd in (self._to_dev, self._from_dev):
+                if fd >= 0:
+                    os.close(fd)
+            self._to_dev = self._from_dev = -1
+            self.driven.clear()
+            self._t_last = t_us
+            self._t_last_wall = time.monotonic()
+            # Listeners see the glass as it was at the cut, then it goes dark.
+            self._emit(bus.Record(bus.POWER_OFF, t_us, b""))
+            self.panel.unpower()
+            self.wiring = Wiring(self.board, self.panel)
+            self._next_press()
+
+    def _next_press(self) -> None:
+        """Off, with the script holding a later press: it boots the board then."""
+        b = self.board.get("button")
+        if self.powered or b is None:
+            return
+        for at, g, lv in self.script:
+            if at > self._t_last and g == b and lv == 0:
+                self._power_on(at)
+                return
+
+    def _power_on(self, t_us: int) -> None:
+        """A press powers the board: a fresh process, boot.py then main.py."""
+        with self._lock:
+            self.powered = True
+            self.power_ons.append(t_us)
+            self._t_last = t_us
+            self._t_last_wall = time.monotonic()
+            self._spawn(install=False, reset_cause=1, pins=self._levels_at(t_us),
+                        t0_us=t_us)
+            for at, gpio, level in self.script:
+                if at > t_us:
+                    self._send(bus.pin_level(gpio, level, at))
+            self._emit(bus.Record(bus.POWER_ON, t_us, b""))
+            self._changed.notify_all()
+
+    def _emit(self, rec: bus.Record) -> None:
+        self.events.append(rec)
+        for listener in self.listeners:
+            listener(rec)
+
+    def wait_off(self, timeout: float, after_us: int = 0) -> bool:
+        """Wait until the board is switched off (after virtual time after_us)."""
+        return self.wait_for(lambda: not self.powered and self._t_last >= after_us, timeout)
 
     def _send(self, data: bytes) -> None:
         if self._to_dev >= 0:
@@ -371,7 +542,15 @@ class Simulator:
     def _run(self) -> None:
         reader = bus.RecordReader()
         while True:
+            if not self.powered:  # a latch build, switched off: wait for a press
+                if self._stopping:
+                    break
+                with self._changed:
+                    self._changed.wait(0.05)
+                reader = bus.RecordReader()
+                continue
             fd = self._from_dev
+            gen = self._cuts
             try:
                 ready, _, _ = select.select([fd], [], [], 0.02)
                 data = os.read(fd, 1 << 18) if ready else None
@@ -384,15 +563,35 @@ class Simulator:
                     self._changed.notify_all()
                 continue
             if not data:  # device closed the pipe: exited
+                if self.latch is not None and (not self.powered or fd != self._from_dev):
+                    # switched off (maybe on again) from another thread: a set_pin
+                    reader = bus.RecordReader()
+                    continue
                 if not self._rebooted():
                     break
                 reader = bus.RecordReader()
                 continue
             with self._changed:
+                cuts = self._cuts
+                if cuts != gen:  # read from a process switched off meanwhile
+                    reader = bus.RecordReader()
+                    continue
                 for rec in reader.feed(data):
+                    if self.latch is not None:
+                        cut = self._cut_at(rec.t_us)
+                        if cut is not None:
+                            self._power_off(cut)
+                            break
                     self._handle(rec)
                     for listener in self.listeners:
                         listener(rec)
+                    if self._cuts != cuts:  # the firmware let go of the latch
+                        break
+                    # HELLO goes out before CONFIG sets a cold boot's clock
+                    self._t_last = max(self._t_last, rec.t_us)
+                    self._t_last_wall = time.monotonic()
+                if self._cuts != cuts:
+                    reader = bus.RecordReader()  # the rest was never sent
                 self._changed.notify_all()
         self._write_screen()
         with self._changed:
@@ -417,10 +616,27 @@ class Simulator:
             if soft is not None:
                 # The chip keeps running: the panel keeps its picture, and
                 # reset_cause() stays what the last hard reset set.
+                if self.latch is not None:  # its clock runs on, as the script's
+                    self._spawn(install=False, reset_cause=self._reset_cause, repl=soft,
+                                pins=self._levels_at(self._t_last), t0_us=self._t_last)
+                    for at, gpio, level in self.script:
+                        if at > self._t_last:
+                            self._send(bus.pin_level(gpio, level, at))
+                    return True
                 self._spawn(install=False, reset_cause=self._reset_cause, repl=soft)
                 return True
             self.panel.reset()
             self.wiring = Wiring(self.board, self.panel)
+            if self.latch is not None:
+                # A reset lets every pad go, the hold pin too: on battery with
+                # the button up, the board is off before boot.py can hold it.
+                self.driven.clear()
+                self._spawn(install=False, reset_cause=3 if deep else 1,
+                            pins=self._levels_at(self._t_last), t0_us=self._t_last)
+                for at, gpio, level in self.script:
+                    if at > self._t_last:
+                        self._send(bus.pin_level(gpio, level, at))
+                return True
             self._spawn(install=False, reset_cause=3 if deep else 1)  # rp2: WDT_RESET
         return True
 
@@ -435,8 +651,10 @@ class Simulator:
         self.events.append(rec)
         if k == bus.PIN_SET:
             self.wiring.pin(p[0], p[1])
+            self._drive(p[0], p[1], rec.t_us)
         elif k == bus.PIN_MODE:
             self.wiring.pin(p[0], p[3])
+            self._drive(p[0], p[3], rec.t_us)
         elif k == bus.PWM_SET:
             gpio, _freq, duty = struct.unpack("<BIH", p)
             self.wiring.pwm_set(gpio, duty)
@@ -452,6 +670,14 @@ class Simulator:
             self._send(bus.answer_i2c(p, self.devices))
         elif k == bus.HELLO:
             self._hello.set()
+
+    def _drive(self, gpio: int, level: int, t_us: int) -> None:
+        if level == bus.NONE_PIN:
+            self.driven.pop(gpio, None)
+        else:
+            self.driven[gpio] = level
+        if gpio == self.latch and self.powered and not self._held(t_us):
+            self._power_off(t_us)
 
     # ------------------------------------------------------------ queries
 

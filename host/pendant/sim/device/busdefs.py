@@ -18,6 +18,9 @@ WAKE = 11
 WARN = 12
 I2C_REQ = 13
 RESET = 14
+# host-made (the simulator's own events, never on the pipes)
+POWER_OFF = 0x40  # a power latch let go: the board is unpowered from t_us
+POWER_ON = 0x41  # a press powered it on again: a cold boot at t_us
 # host -> device
 CONFIG = 0x81
 REPLY = 0x82

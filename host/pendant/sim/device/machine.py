@@ -176,6 +176,8 @@ def _host_push(kind, payload):
             _levels[int(k)] = v
         for k, v in _config.get("adc", {}).items():
             _adc[int(k)] = v
+        # The host's virtual time at this power-on: the day goes on from there.
+        time.advance_us(_config.pop("t0_us", 0))
     return False
 
 
