@@ -120,8 +120,8 @@ def planted(tmp_path: Path, name: str, old: str, new: str) -> Path:
 
 
 @pytest.mark.parametrize("name,old,new", [
-    ("boot.py", "latch.hold()", "pass"),  # held only later, by the app
-    ("power.py", "self.latch.value(0)", "pass"),  # never lets go: dormant as before
+    ("boot.py", "latch.hold_at_boot()", "pass"),  # held only later, by the app
+    ("power.py", "latch.release(self.latch)", "pass"),  # never lets go: dormant as before
 ])
 def test_a_planted_latch_bug_fails_the_check(tmp_path, loaded_flash, name, old, new):
     fw = planted(tmp_path, name, old, new)
