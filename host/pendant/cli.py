@@ -416,6 +416,9 @@ main.add_command(install_cmd)
 from pendant import simday as _simday  # noqa: E402  (sim-day: power, battery life)
 
 _simday.register(main)
+from pendant import studio as _studio  # noqa: E402  (studio: the web app; its own extra)
+
+_studio.register(main)
 
 if __name__ == "__main__":
     main()
