@@ -48,7 +48,8 @@ def fit_report(free: int | None, sizes: list[int], typical: int) -> dict:
     """How many of the photos about to be sent fit in `free` bytes (in order),
     and about how many more of `typical` size would fit after them."""
     if free is None:
-        return {"free": None, "fits": None, "more": None, "need": sum(sizes)}
+        return {"free": None, "count": len(sizes), "fits": None, "more": None,
+                "need": sum(sizes)}
 
     def cost(n: int) -> int:
         return -(-n // BLOCK) * BLOCK + BLOCK
@@ -60,7 +61,8 @@ def fit_report(free: int | None, sizes: list[int], typical: int) -> dict:
         left -= cost(s)
         fits += 1
     more = max(0, left // cost(typical)) if fits == len(sizes) else 0
-    return {"free": free, "fits": fits, "more": more, "need": sum(cost(s) for s in sizes)}
+    return {"free": free, "count": len(sizes), "fits": fits, "more": more,
+            "need": sum(cost(s) for s in sizes)}
 
 
 class Studio:

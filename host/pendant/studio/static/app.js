@@ -43,6 +43,8 @@ function showUpload() {
   let text = '';
   if (!p.connected) {
     text = 'connect a pendant to send photos';
+  } else if (fit.count !== n) {
+    text = 'checking the room on the pendant…';
   } else if (fit.free != null) {
     if (n === 0) {
       text = `room for about ${fit.more} more photos`;
