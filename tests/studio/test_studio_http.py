@@ -1,0 +1,216 @@
+"""`pendant studio` over HTTP, no browser: who may talk to it, what it accepts,
+and the pure parts (room left, names, framing checks)."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import socket
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("starlette")
+
+from pendant.studio import photos, server  # noqa: E402
+
+SAMPLES = Path(__file__).resolve().parents[2] / "host" / "pendant" / "samples"
+
+
+def request(r, method, path, body=None, headers=None, host=None, token=True):
+    """One request with exactly the headers given (http.client adds only Host,
+    Accept-Encoding and Content-Length)."""
+    h, port = r.address.split(":")
+    conn = http.client.HTTPConnection(h, int(port), timeout=30)
+    conn.putrequest(method, path, skip_host=True, skip_accept_encoding=True)
+    conn.putheader("Host", host or r.address)
+    hdrs = dict(headers or {})
+    if token:
+        hdrs.setdefault("X-Studio-Token", r.token)
+    for k, v in hdrs.items():
+        conn.putheader(k, v)
+    if body is not None:
+        conn.putheader("Content-Length", str(len(body)))
+    conn.endheaders(body)
+    resp = conn.getresponse()
+    data = resp.read()
+    conn.close()
+    return resp.status, data
+
+
+def cards(r):
+    status, data = request(r, "GET", "/api/state")
+    assert status == 200
+    return json.loads(data)["cards"]
+
+
+def test_the_first_line_is_the_address_and_it_opens_the_page(studio_nodev):
+    r = studio_nodev
+    assert r.lines[0].startswith("studio: http://127.0.0.1:")
+    status, page = request(r, "GET", f"/?token={r.token}", token=False)
+    assert status == 200
+    assert r.token.encode() in page and b"app.js" in page
+
+
+@pytest.mark.parametrize("host", ["evil.example", "evil.example:80", "127.0.0.1",
+                                  "127.0.0.1:1", "0.0.0.0:{port}", "[::1]:{port}"])
+def test_a_foreign_host_is_refused_even_with_the_token(studio_nodev, host):
+    r = studio_nodev
+    port = r.address.split(":")[1]
+    status, data = request(r, "GET", f"/?token={r.token}", host=host.format(port=port))
+    assert status == 403 and b"Host" in data
+    status, _ = request(r, "GET", "/api/state", host=host.format(port=port))
+    assert status == 403
+
+
+def test_localhost_is_the_studio_too(studio_nodev):
+    r = studio_nodev
+    port = r.address.split(":")[1]
+    assert request(r, "GET", "/api/state", host=f"localhost:{port}")[0] == 200
+
+
+def test_a_post_from_another_site_is_refused(studio_nodev):
+    r = studio_nodev
+    before = len(cards(r))
+    jpg = (SAMPLES / "chelsea.jpg").read_bytes()
+    for headers in ({"Origin": "http://evil.example"},
+                    {"Origin": "null"},
+                    {"Origin": f"http://{r.address}.evil.example"},
+                    {"Sec-Fetch-Site": "cross-site"}):
+        status, _ = request(r, "POST", "/api/photos", jpg, {"X-Filename": "x.jpg", **headers})
+        assert status == 403, headers
+    assert len(cards(r)) == before
+    # The same request from the studio's own page goes through.
+    status, data = request(r, "POST", "/api/photos", jpg,
+                           {"X-Filename": "x.jpg", "Origin": f"http://{r.address}",
+                            "Sec-Fetch-Site": "same-origin"})
+    assert status == 200, data
+    assert json.loads(data)["state"] == "ready"
+    assert len(cards(r)) == before + 1
+
+
+@pytest.mark.parametrize("path", ["/", "/api/state", "/api/sim/screen.png",
+                                  "/api/thumbs/0123456789abcdef.png"])
+def test_no_token_or_a_wrong_one_is_refused(studio_nodev, path):
+    r = studio_nodev
+    assert request(r, "GET", path, token=False)[0] == 403
+    assert request(r, "GET", path, headers={"X-Studio-Token": "x" + r.token})[0] == 403
+    assert request(r, "GET", path + "?t=" + r.token[:-1], token=False)[0] == 403
+
+
+def test_mutations_need_the_token(studio_nodev):
+    r = studio_nodev
+    for method, path, body in (("POST", "/api/photos", b"GIF89a"),
+                               ("POST", "/api/pendant/remove", b'{"id": "ab"}'),
+                               ("POST", "/api/pendant/settings", b'{"brightness": 5}'),
+                               ("POST", "/api/pendant/install", b"")):
+        assert request(r, method, path, body, token=False)[0] == 403, path
+
+
+def test_only_loopback_listens(studio_nodev):
+    r = studio_nodev
+    port = int(r.address.split(":")[1])
+    probe = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        probe.connect(("192.0.2.1", 9))  # no packet is sent: it only picks an interface
+        own = probe.getsockname()[0]
+    except OSError:
+        own = None
+    finally:
+        probe.close()
+    if not own or own.startswith("127."):
+        pytest.skip("this machine has no address but loopback")
+    with pytest.raises(OSError):
+        socket.create_connection((own, port), timeout=5).close()
+
+
+def test_a_photo_that_is_not_one_gets_a_message_on_its_card(studio_nodev):
+    r = studio_nodev
+    status, data = request(r, "POST", "/api/photos", b"just some notes\n",
+                           {"X-Filename": "../../etc/notes.txt"})
+    assert status == 200
+    card = json.loads(data)
+    assert card["name"] == "notes.txt"  # a label, never a path
+    assert card["state"] == "error"
+    assert card["error"].startswith("notes.txt: ") and "\n" not in card["error"]
+    assert "pendant-studio-" not in card["error"]
+
+
+def test_an_upload_over_the_limit_is_refused_before_it_is_read(studio_nodev):
+    r = studio_nodev
+    h, port = r.address.split(":")
+    conn = http.client.HTTPConnection(h, int(port), timeout=30)
+    conn.putrequest("POST", "/api/photos", skip_host=True)
+    conn.putheader("Host", r.address)
+    conn.putheader("X-Studio-Token", r.token)
+    conn.putheader("Content-Length", str(photos.MAX_PHOTO_BYTES + 1))
+    conn.endheaders()
+    resp = conn.getresponse()
+    assert resp.status == 413
+    assert b"larger than" in resp.read()
+    conn.close()
+
+
+def test_framing_is_checked(studio_nodev):
+    r = studio_nodev
+    status, data = request(r, "POST", "/api/photos", (SAMPLES / "chelsea.jpg").read_bytes(),
+                           {"X-Filename": "cat.jpg"})
+    cid = json.loads(data)["id"]
+    for bad in ({"focus": [2, 0.5]}, {"zoom": 0}, {"mask": "star"}, {"focus": "x"},
+                {"rotate": "nan"}):
+        status, data = request(r, "PUT", f"/api/photos/{cid}/framing", json.dumps(bad).encode())
+        assert status == 400, bad
+        assert json.loads(data)["error"].startswith("bad ")
+    good = {"focus": [0.3, 0.6], "zoom": 1.5, "rotate": 90, "mask": "circle"}
+    status, data = request(r, "PUT", f"/api/photos/{cid}/framing", json.dumps(good).encode())
+    assert status == 200
+    card = json.loads(data)
+    assert card["framing"] == {"focus": [0.3, 0.6], "zoom": 1.5, "rotate": 90.0,
+                               "mask": "circle"}
+
+
+def test_paths_cannot_reach_outside(studio_nodev):
+    r = studio_nodev
+    for path in ("/static/../server.py", "/static/%2e%2e/server.py",
+                 "/api/thumbs/..%2f..%2fframing.png", "/api/photos/..%2f..%2fetc/preview.png"):
+        status, data = request(r, "GET", path)
+        assert status in (404, 403), (path, status)
+        assert b"import" not in data
+
+
+def test_with_no_pendant_the_page_says_so_and_pendant_actions_fail_cleanly(studio_nodev):
+    r = studio_nodev
+    state = json.loads(request(r, "GET", "/api/state")[1])
+    assert state["pendant"]["connected"] is False
+    assert "no pendant at" in state["pendant"]["message"]
+    status, data = request(r, "POST", "/api/pendant/show", b'{"id": "abcd"}')
+    assert status == 503
+    assert json.loads(data)["error"].startswith("no pendant connected")
+
+
+# -- the pure parts -------------------------------------------------------------------
+
+
+def test_fit_report_counts_whole_blocks_and_a_block_per_file():
+    # 3 photos of 5000 bytes cost 2+1 blocks each: 9 blocks of 4096.
+    assert server.fit_report(9 * 4096, [5000, 5000, 5000], 5000)["fits"] == 3
+    r = server.fit_report(9 * 4096 - 1, [5000, 5000, 5000], 5000)
+    assert r["fits"] == 2 and r["more"] == 0
+    r = server.fit_report(20 * 4096, [5000], 9000)  # 17 blocks left, 4 per typical photo
+    assert (r["fits"], r["more"]) == (1, 4)
+    assert server.fit_report(None, [1], 1)["fits"] is None
+
+
+def test_safe_name_keeps_only_a_label():
+    assert photos.safe_name("/home/me/Pictures/cat.jpg") == "cat.jpg"
+    assert photos.safe_name("C:\\Users\\me\\dog.png") == "dog.png"
+    assert photos.safe_name("../../") == "photo"
+    assert photos.safe_name("a\x00b\nc.jpg") == "abc.jpg"
+
+
+def test_framing_is_remembered_per_photo(tmp_path):
+    cache = photos.Cache(tmp_path)
+    f = photos.Framing(focus=(0.25, 0.75), zoom=2.0, rotate=90.0, mask="circle")
+    cache.remember("abc", f)
+    assert photos.Cache(tmp_path).framing("abc") == f
+    assert photos.Cache(tmp_path).framing("other") is None
