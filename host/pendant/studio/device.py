@@ -59,10 +59,11 @@ class Job:
 
 class Pendant:
     def __init__(self, port: str | None, on_uploaded: Callable[[UploadItem], None],
-                 port_present: Callable[[str], bool] | None = None):
+                 port_present: Callable[[str], bool] | None = None, wrap=None):
         self.port_arg = port  # --port, $PENDANT_PORT or the simulator's; None: auto
         self.on_uploaded = on_uploaded
         self.port_present = port_present or os.path.exists
+        self.wrap = wrap  # link.Client's transport hook (tests cut the cable with it)
         self.lock = threading.RLock()  # one session at a time
         self.changed = threading.Condition()
         self.version = 0
@@ -117,7 +118,7 @@ class Pendant:
         """An open Client (the caller closes it, holding self.lock)."""
         if not self.connected or not self.port:
             raise link_mod.NotFound("no pendant connected: plug it in")
-        c = link_mod.Client(self.port)
+        c = link_mod.Client(self.port, wrap=self.wrap)
         try:
             c.open()
         except link_mod.LinkError:
@@ -151,7 +152,7 @@ class Pendant:
 
     def _connect(self, port: str) -> None:
         with self.lock:
-            c = link_mod.Client(port)
+            c = link_mod.Client(port, wrap=self.wrap)
             try:
                 c.open()
                 self.port, self.connected = port, True
