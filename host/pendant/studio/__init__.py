@@ -9,6 +9,7 @@ pendant.install for firmware, pendant.sim for --sim.
 from __future__ import annotations
 
 import importlib
+import signal
 import socket
 import sys
 import tempfile
@@ -55,6 +56,9 @@ def studio(port, use_sim, board, flash, listen, no_browser):
     uvicorn = require(EXTRA, "uvicorn")
     from pendant.studio.server import Studio, create_app
 
+    # Ctrl-C or SIGTERM before the server runs (it handles both itself) must
+    # still stop the simulated pendant and remove the studio's files.
+    signal.signal(signal.SIGTERM, lambda *a: sys.exit(0))
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
@@ -62,41 +66,44 @@ def studio(port, use_sim, board, flash, listen, no_browser):
     except OSError as e:
         fail(f"cannot listen on 127.0.0.1:{listen}: {e.strerror}")
     sock.listen(64)
-    sim = None
-    flash_tmp = None
-    if use_sim:
-        from pendant.sim import Simulator
-
-        if flash is None:
-            flash_tmp = tempfile.TemporaryDirectory(prefix="pendant-studio-sim-")
-            flash = flash_tmp.name
-        sim = Simulator(flash_dir=flash, board=board)
-        try:
-            sim.start()
-        except (RuntimeError, FileNotFoundError) as e:
-            fail(f"the simulated pendant did not start: {str(e).splitlines()[0]}")
-    st = Studio(port, sim=sim)
-    st.bind("127.0.0.1:%d" % sock.getsockname()[1])
-    click.echo(f"studio: {st.url}")
-    if sim is not None:
-        click.echo(f"simulated pendant on {sim.port}")
-    click.echo("Ctrl-C stops the studio")
-    sys.stdout.flush()
-    st.start()
-    if not no_browser:
-        import webbrowser
-
-        webbrowser.open(st.url)
-    config = uvicorn.Config(create_app(st), log_level="warning", access_log=False,
-                            lifespan="off")
+    sim = st = flash_tmp = None
     try:
+        if use_sim:
+            from pendant.sim import Simulator
+
+            if flash is None:
+                flash_tmp = tempfile.TemporaryDirectory(prefix="pendant-studio-sim-")
+                flash = flash_tmp.name
+            sim = Simulator(flash_dir=flash, board=board)
+            try:
+                sim.start()
+            except (RuntimeError, FileNotFoundError) as e:
+                fail(f"the simulated pendant did not start: {str(e).splitlines()[0]}")
+        st = Studio(port, sim=sim)
+        st.bind("127.0.0.1:%d" % sock.getsockname()[1])
+        click.echo(f"studio: {st.url}")
+        if sim is not None:
+            click.echo(f"simulated pendant on {sim.port}")
+        click.echo("Ctrl-C stops the studio")
+        sys.stdout.flush()
+        st.start()
+        if not no_browser:
+            import webbrowser
+
+            webbrowser.open(st.url)
+        config = uvicorn.Config(create_app(st), log_level="warning", access_log=False,
+                                lifespan="off")
         uvicorn.Server(config).run(sockets=[sock])
+    except KeyboardInterrupt:
+        pass
     finally:
-        st.close()
+        if st is not None:
+            st.close()
         if sim is not None:
             sim.stop()
         if flash_tmp is not None:
             flash_tmp.cleanup()
+        sock.close()
 
 
 def register(group: click.Group) -> None:
