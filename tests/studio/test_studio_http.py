@@ -214,3 +214,67 @@ def test_framing_is_remembered_per_photo(tmp_path):
     cache.remember("abc", f)
     assert photos.Cache(tmp_path).framing("abc") == f
     assert photos.Cache(tmp_path).framing("other") is None
+
+
+# -- against the simulated pendant ------------------------------------------------------
+
+
+def wait_state(r, pred, timeout=120.0, what="state"):
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        state = json.loads(request(r, "GET", "/api/state")[1])
+        if pred(state):
+            return state
+        time.sleep(0.2)
+    raise AssertionError(f"timed out waiting for {what}: {state['pendant']}")
+
+
+def test_sim_cable_and_one_click_install(studio_sim):
+    r = studio_sim
+    st = wait_state(r, lambda s: s["pendant"]["connected"], what="the simulated pendant")
+    assert st["sim"]["plugged"] is True
+    # Pulling the simulated cable: the page is told, pendant actions fail in one line.
+    assert request(r, "POST", "/api/sim/cable", b'{"plugged": false}')[0] == 200
+    st = wait_state(r, lambda s: not s["pendant"]["connected"], what="the unplug")
+    assert st["pendant"]["message"].startswith("no pendant at")
+    assert st["fit"]["free"] is None
+    status, data = request(r, "POST", "/api/pendant/settings", b'{"brightness": 50}')
+    assert status == 503 and json.loads(data)["error"].startswith("no pendant connected")
+    assert request(r, "POST", "/api/sim/cable", b'{"plugged": true}')[0] == 200
+    wait_state(r, lambda s: s["pendant"]["connected"], what="the pendant back")
+    # The firmware install, as `pendant install` does it, one request away.
+    assert request(r, "POST", "/api/pendant/install", b"")[0] == 200
+    st = wait_state(r, lambda s: (s["pendant"]["job"] or {}).get("state") in ("done", "failed"),
+                    timeout=240, what="the install")
+    job = st["pendant"]["job"]
+    assert job["state"] == "done", job
+    assert any(line.startswith("pendant runs firmware ") for line in job["log"]), job["log"]
+    st = wait_state(r, lambda s: s["pendant"]["connected"], what="the pendant after install")
+    assert st["pendant"]["info"]["fw"] == st["firmware"]
+
+
+def test_sim_studio_stops_its_simulator_on_sigterm(tmp_path):
+    """Regression: uvicorn re-raises SIGTERM after its shutdown; the simulated
+    pendant's interpreter must not outlive the studio."""
+    import os
+    import time
+
+    from conftest import start_studio, stop_studio
+
+    r = start_studio(tmp_path, "--sim", "--flash", str(tmp_path / "flash"))
+    try:
+        children_file = f"/proc/{r.proc.pid}/task/{r.proc.pid}/children"
+        kids = [int(k) for k in open(children_file).read().split()]
+        assert kids, "the studio runs the simulator as a child process"
+    finally:
+        stop_studio(r)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and any(os.path.exists(f"/proc/{k}") for k in kids):
+        time.sleep(0.1)
+    left = [k for k in kids if os.path.exists(f"/proc/{k}")]
+    for k in left:  # not to leave them running when this fails
+        os.kill(k, 9)
+    assert not left, "the simulated pendant outlived the studio"
+    assert r.proc.returncode == 0

@@ -11,6 +11,7 @@ under the same lock from the server's thread pool.
 
 from __future__ import annotations
 
+import errno
 import os
 import threading
 import time
@@ -55,6 +56,41 @@ class Job:
         return {"kind": self.kind, "state": self.state, "message": self.message,
                 "items": [i.to_json() for i in self.items], "total": total, "done": done,
                 "log": self.log[-12:]}
+
+
+class SimCable:
+    """The simulated pendant's USB cable, which the page can pull out: while
+    out, its port is gone and every read or write fails, as with a real one."""
+
+    def __init__(self):
+        self.plugged = True
+
+    def present(self, port: str) -> bool:
+        return self.plugged and os.path.exists(port)
+
+    def wrap(self, ser):
+        cable = self
+
+        class Wire:
+            def _check(self):
+                if not cable.plugged:
+                    raise OSError(errno.EIO, "device disconnected")
+
+            def write(self, data):
+                self._check()
+                return ser.write(data)
+
+            def read(self, n):
+                self._check()
+                return ser.read(n)
+
+            def reset_input_buffer(self):
+                ser.reset_input_buffer()
+
+            def close(self):
+                ser.close()
+
+        return Wire()
 
 
 class Pendant:

@@ -74,7 +74,11 @@ class Studio:
         self.sim = sim
         self.cache = cache or photos_mod.Cache()
         self.store = photos_mod.PhotoStore(self.cache, quality)
-        self.pendant = device_mod.Pendant(sim.port if sim else port_arg, self._uploaded)
+        self.cable = device_mod.SimCable() if sim else None
+        self.pendant = device_mod.Pendant(
+            sim.port if sim else port_arg, self._uploaded,
+            port_present=self.cable.present if self.cable else None,
+            wrap=self.cable.wrap if self.cable else None)
         workers = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 2
         self.converting = threading.BoundedSemaphore(max(1, workers))
         self.address = ""  # host:port, set by bind()
@@ -128,7 +132,8 @@ class Studio:
             "pendant": p, "cards": cards, "panel": self.panel,
             "fit": fit_report(free, pending, typical),
             "firmware": self.firmware_available(),
-            "sim": {"version": self.sim.panel.version} if self.sim else None,
+            "sim": {"version": self.sim.panel.version, "plugged": self.cable.plugged}
+            if self.sim and self.cable else None,
         }
 
     def firmware_available(self) -> str | None:
@@ -374,6 +379,16 @@ def create_app(studio: Studio) -> Starlette:
             return out.getvalue()
         return _png(await run_in_threadpool(shot))
 
+    async def sim_cable(request: Request):
+        if studio.cable is None:
+            return _error("no simulated pendant (start with --sim)", 404)
+        body = await _json(request)
+        if not isinstance(body, dict) or not isinstance(body.get("plugged"), bool):
+            return _error("send {\"plugged\": true or false}")
+        studio.cable.plugged = body["plugged"]
+        studio.pendant.wake()
+        return JSONResponse({"ok": True})
+
     routes = [
         Route("/", index),
         Route("/api/state", state),
@@ -390,6 +405,7 @@ def create_app(studio: Studio) -> Starlette:
         Route("/api/pendant/install", install, methods=["POST"]),
         Route("/api/thumbs/{frame}.png", thumb),
         Route("/api/sim/screen.png", sim_screen),
+        Route("/api/sim/cable", sim_cable, methods=["POST"]),
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
     ]
     app = Starlette(routes=routes)

@@ -19,6 +19,10 @@ export function init(refreshNow) {
     }
     refresh();
   });
+  $('sim-cable').addEventListener('click', async (ev) => {
+    const plugged = ev.target.dataset.plugged !== 'true';
+    await act('/api/sim/cable', { plugged });
+  });
   $('install').addEventListener('click', async () => {
     $('pendant-error').textContent = '';
     try {
@@ -72,6 +76,9 @@ export function update(state) {
   showList(p);
   if (state.sim) {
     $('sim').hidden = false;
+    const cable = $('sim-cable');
+    cable.dataset.plugged = String(state.sim.plugged);
+    cable.textContent = state.sim.plugged ? 'unplug the cable' : 'plug the cable in';
     const img = $('sim-screen');
     if (img.dataset.version !== String(state.sim.version)) {
       img.dataset.version = String(state.sim.version);
