@@ -132,7 +132,8 @@ def test_studio_end_to_end(studio_sim, page, tmp_path):
 
     def framed():
         c = next(c for c in state()["cards"] if c["id"] == cat["id"])
-        return c if c["framing"]["focus"] and c["version"] > cat["version"] else None
+        done = c["state"] == "ready" and c["exact"]  # the exact render after the quick ones
+        return c if done and c["framing"]["focus"] and c["version"] > cat["version"] else None
 
     moved = wait_until(framed, what="the hand framing")
     # The picture was dragged right and down: the point at the heart's centre

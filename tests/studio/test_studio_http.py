@@ -169,6 +169,35 @@ def test_framing_is_checked(studio_nodev):
                                "mask": "circle"}
 
 
+def test_a_quick_render_while_dragging_is_not_uploadable_until_the_exact_one(studio_nodev):
+    r = studio_nodev
+    status, data = request(r, "POST", "/api/photos", (SAMPLES / "chelsea.jpg").read_bytes(),
+                           {"X-Filename": "cat.jpg"})
+    cid = json.loads(data)["id"]
+    framing = json.dumps({"focus": [0.35, 0.55], "zoom": 1.4, "rotate": 0,
+                          "mask": "heart"}).encode()
+    status, data = request(r, "PUT", f"/api/photos/{cid}/framing?draft=1", framing)
+    card = json.loads(data)
+    assert (card["state"], card["exact"], card["frame_id"]) == ("draft", False, None)
+    draft_png = request(r, "GET", f"/api/photos/{cid}/preview.png")[1]
+    status, data = request(r, "POST", "/api/upload", json.dumps({"cards": [cid]}).encode())
+    assert status == 400 and b"no converted photos" in data
+    status, data = request(r, "PUT", f"/api/photos/{cid}/framing", framing)
+    card = json.loads(data)
+    assert card["state"] == "ready" and card["exact"] and card["frame_id"]
+    exact_png = request(r, "GET", f"/api/photos/{cid}/preview.png")[1]
+    # Within the budget, quality "auto" kept the frame lossless: the quick render
+    # showed exactly what it decodes to.
+    from io import BytesIO
+
+    from PIL import Image, ImageChops
+
+    from pendant import frames
+    assert card["bytes"] <= frames.AUTO_BUDGET
+    a, b = (Image.open(BytesIO(x)).convert("RGB") for x in (draft_png, exact_png))
+    assert ImageChops.difference(a, b).getbbox() is None
+
+
 def test_paths_cannot_reach_outside(studio_nodev):
     r = studio_nodev
     for path in ("/static/../server.py", "/static/%2e%2e/server.py",

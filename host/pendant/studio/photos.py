@@ -100,7 +100,7 @@ class Card:
         return {
             "id": self.id, "name": self.name, "state": self.state, "error": self.error,
             "framing": self.framing.to_json(), "shown": self.shown, "panel": self.panel,
-            "frame_id": self.frame.id if self.frame else None,
+            "frame_id": self.frame.id if self.frame else None, "exact": self.frame is not None,
             "bytes": len(self.frame) if self.frame else None, "version": self.version,
         }
 
@@ -228,17 +228,25 @@ class PhotoStore:
     def all(self) -> list[Card]:
         return [self.cards[i] for i in self.order if i in self.cards]
 
-    def convert(self, card: Card, panel: str) -> Card:
+    def convert(self, card: Card, panel: str, draft: bool = False) -> Card:
         """Render the card as `pendant preview` does: photo -> frame file -> the
-        frame's own decoded pixels -> the panel's glass. Errors stay on the card."""
+        frame's own decoded pixels -> the panel's glass. Errors stay on the card.
+
+        draft (while a hand drags the photo): the rendered pixels without the
+        frame's encode and decode, which take most of the time; they are what a
+        lossless frame decodes to. The card is then not ready to upload until
+        the exact render that follows."""
         framing = card.framing
         card.state = "converting"
         try:
             r = render(str(card.path), framing.options(panel))
-            ff = frames_mod.from_render(r, self.quality)
-            _w, _h, rgb = frames_mod.decode(ff.data)
+            if draft:
+                ff, rgb = None, r.rgb565
+            else:
+                ff = frames_mod.from_render(r, self.quality)
+                _w, _h, rgb = frames_mod.decode(ff.data)
             out = io.BytesIO()
-            glass.preview(rgb, r.panel).save(out, format="PNG")
+            glass.preview(rgb, r.panel).save(out, format="PNG", compress_level=1)
             shown = _shown(card.path, framing, r)
         except PhotoError as e:
             card.state, card.error, card.frame = "error", self._message(e, card), None
@@ -246,7 +254,7 @@ class PhotoStore:
             return card
         if card.framing is framing:  # not changed again while this one rendered
             card.frame, card.preview_png, card.panel = ff, out.getvalue(), panel
-            card.shown, card.state, card.error = shown, "ready", None
+            card.shown, card.state, card.error = shown, "draft" if draft else "ready", None
             card.version += 1
         return card
 

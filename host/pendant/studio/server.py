@@ -110,9 +110,9 @@ class Studio:
     def _uploaded(self, item: device_mod.UploadItem) -> None:
         self.cache.keep_thumb(item.frame_id, item.thumb, item.name)
 
-    def convert(self, card: photos_mod.Card) -> photos_mod.Card:
+    def convert(self, card: photos_mod.Card, draft: bool = False) -> photos_mod.Card:
         with self.converting:
-            return self.store.convert(card, self.panel)
+            return self.store.convert(card, self.panel, draft)
 
     def state(self) -> dict:
         p = self.pendant.to_json()
@@ -264,7 +264,7 @@ def create_app(studio: Studio) -> Starlette:
         except (ValueError, PhotoError) as e:
             return _error(str(e) if isinstance(e, PhotoError) else "send the framing as JSON")
         studio.store.set_framing(card, f)
-        await run_in_threadpool(studio.convert, card)
+        await run_in_threadpool(studio.convert, card, request.query_params.get("draft") == "1")
         return JSONResponse(card.to_json())
 
     async def rerender(request: Request):

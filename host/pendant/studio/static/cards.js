@@ -64,10 +64,10 @@ function show(id) {
   const img = el.querySelector('.preview');
   el.querySelector('.spinner').hidden = data.state !== 'converting';
   el.querySelector('.controls').hidden = false;
-  if (data.state === 'ready') {
+  if (data.state === 'ready' || data.state === 'draft') {
     img.src = imageUrl(`/api/photos/${id}/preview.png`, data.version);
-    img.style.transform = '';
-    el.querySelector('.msg').textContent = `${(data.bytes / 1024).toFixed(1)} KiB`
+    img.style.transform = c.drag ? offset(c) : '';
+    el.querySelector('.msg').textContent = (data.exact ? `${(data.bytes / 1024).toFixed(1)} KiB` : 'framing…')
       + (data.framing.focus ? ', framed by hand' : '');
   } else if (data.state === 'error') {
     img.removeAttribute('src');
@@ -94,19 +94,23 @@ function current(c) {
 }
 
 // Latest wins: one render in flight per card, the newest framing queued.
-async function setFraming(id, framing) {
+// draft: a quick render while the hand is still moving; the exact one follows.
+async function setFraming(id, framing, draft = false) {
   const c = cards.get(id);
   c.pending = framing;
+  c.pendingDraft = draft;
   if (c.busy) return;
   c.busy = true;
   c.el.querySelector('.spinner').hidden = false;
   try {
     while (c.pending) {
       const f = c.pending;
+      const q = c.pendingDraft ? '?draft=1' : '';
       c.pending = null;
-      const data = await api('PUT', `/api/photos/${id}/framing`, f);
+      const data = await api('PUT', `/api/photos/${id}/framing${q}`, f);
       if (!c.pending) {
         c.data = data;
+        c.rendered = f;
         show(id);
       }
     }
@@ -124,38 +128,50 @@ function wire(el) {
   const img = el.querySelector('.preview');
   const frame = el.querySelector('.frame');
   let drag = null;
+  let wheelDone = null;
   frame.addEventListener('pointerdown', (ev) => {
     const c = cards.get(id());
-    if (!c || c.data.state !== 'ready') return;
+    if (!c || !['ready', 'draft'].includes(c.data.state)) return;
     frame.setPointerCapture(ev.pointerId);
-    drag = { x: ev.clientX, y: ev.clientY, start: current(c), c };
+    drag = { x: ev.clientX, y: ev.clientY, start: current(c), c, dx: 0, dy: 0,
+      deltas: new WeakMap() };
+    c.drag = drag;
     ev.preventDefault();
   });
   frame.addEventListener('pointermove', (ev) => {
     if (!drag) return;
     const scale = PANEL_PX / frame.clientWidth;
-    const dx = (ev.clientX - drag.x) * scale;
-    const dy = (ev.clientY - drag.y) * scale;
-    img.style.transform = `translate(${dx / scale}px, ${dy / scale}px)`;
-    drag.framing = moved(drag, dx, dy);
-    setFraming(id(), drag.framing);
+    drag.scale = scale;
+    drag.dx = (ev.clientX - drag.x) * scale;
+    drag.dy = (ev.clientY - drag.y) * scale;
+    drag.framing = moved(drag, drag.dx, drag.dy);
+    drag.deltas.set(drag.framing, [drag.dx, drag.dy]);
+    img.style.transform = offset(drag.c);
+    setFraming(id(), drag.framing, true);
   });
   const end = () => {
     if (drag && drag.framing) setFraming(id(), drag.framing);
+    if (drag) drag.c.drag = null;
     drag = null;
   };
   frame.addEventListener('pointerup', end);
   frame.addEventListener('pointercancel', end);
   frame.addEventListener('wheel', (ev) => {
     const c = cards.get(id());
-    if (!c || c.data.state !== 'ready') return;
+    if (!c || !['ready', 'draft'].includes(c.data.state)) return;
     ev.preventDefault();
     const f = current(c);
     f.zoom = Math.min(4, Math.max(0.5, f.zoom * (ev.deltaY < 0 ? 1.1 : 1 / 1.1)));
     c.data.framing = { ...f };
-    setFraming(id(), f);
+    setFraming(id(), f, true);
+    clearTimeout(wheelDone);
+    wheelDone = setTimeout(() => setFraming(id(), current(cards.get(id()))), 300);
   }, { passive: false });
   el.querySelector('.zoom').addEventListener('input', (ev) => {
+    const c = cards.get(id());
+    setFraming(id(), { ...current(c), zoom: Number(ev.target.value) }, true);
+  });
+  el.querySelector('.zoom').addEventListener('change', (ev) => {
     const c = cards.get(id());
     setFraming(id(), { ...current(c), zoom: Number(ev.target.value) });
   });
@@ -180,6 +196,15 @@ function wire(el) {
     el.remove();
     onChange();
   });
+}
+
+// While dragging, the picture shown is moved by what the hand moved since the
+// framing it was rendered with, so a quick render never doubles the motion.
+function offset(c) {
+  const d = c.drag;
+  const [rx, ry] = (c.rendered && d.deltas.get(c.rendered)) || [0, 0];
+  const k = d.scale || 1;
+  return `translate(${(d.dx - rx) / k}px, ${(d.dy - ry) / k}px)`;
 }
 
 // Dragging the picture right by dx panel pixels moves the point shown at the
