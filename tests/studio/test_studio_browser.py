@@ -107,7 +107,8 @@ def test_studio_end_to_end(studio_sim, page, tmp_path):
     cards = page.query_selector_all(".card")
     states = {c.query_selector(".name").text_content(): c.get_attribute("data-state")
               for c in cards}
-    assert states == {"chelsea.jpg": "ready", "astronaut.jpg": "ready", "broken.jpg": "error"}
+    assert states == {"chelsea.jpg": "ready", "astronaut.jpg": "ready",
+                      "broken.jpg": "error"}, [c.text_content() for c in cards]
     broken = page.query_selector(".card[data-state=error] .msg").text_content()
     assert broken.startswith("broken.jpg: "), broken
     assert "pendant-studio-" not in broken  # no host path leaks into the page
@@ -197,3 +198,8 @@ def test_studio_end_to_end(studio_sim, page, tmp_path):
         "() => document.querySelectorAll('.card[data-on-pendant=true]').length === 1")
     assert page.text_content("#pendant-error") == ""
     assert json.loads(json.dumps(state()["pendant"]["settings"]))["brightness"] == 100
+
+    # -- the broken file's card goes away with its button ----------------------------------
+    page.click(".card[data-state=error] button.discard")
+    page.wait_for_function("() => document.querySelectorAll('.card').length === 2")
+    assert [c["name"] for c in state()["cards"]] == ["chelsea.jpg", "astronaut.jpg"]

@@ -42,7 +42,6 @@ async function addOne(file) {
     el.dataset.state = 'error';
     el.querySelector('.msg').textContent = e.message;
     el.querySelector('.spinner').hidden = true;
-    el.querySelector('.controls').hidden = true;
   }
   onChange();
 }
@@ -63,7 +62,6 @@ function show(id) {
   el.dataset.panel = data.panel || '';
   const img = el.querySelector('.preview');
   el.querySelector('.spinner').hidden = data.state !== 'converting';
-  el.querySelector('.controls').hidden = false;
   if (data.state === 'ready' || data.state === 'draft') {
     img.src = imageUrl(`/api/photos/${id}/preview.png`, data.version);
     img.style.transform = c.drag ? offset(c) : '';
@@ -72,7 +70,6 @@ function show(id) {
   } else if (data.state === 'error') {
     img.removeAttribute('src');
     el.querySelector('.msg').textContent = data.error;
-    el.querySelector('.controls').hidden = true;
   }
   const f = data.framing;
   el.querySelector('.mask').value = f.mask;
