@@ -43,6 +43,9 @@ def stop_studio(r: Running) -> None:
     except subprocess.TimeoutExpired:
         r.proc.kill()
         r.proc.wait()
+    err = r.proc.stderr.read()
+    if err:
+        print(f"pendant studio's stderr:\n{err}")  # shown when a test fails
 
 
 @pytest.fixture

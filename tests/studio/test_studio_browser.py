@@ -82,6 +82,8 @@ def test_studio_end_to_end(studio_sim, page, tmp_path):
         assert r.ok, r.text()
         return Image.open(io.BytesIO(r.body())).convert("RGB")
 
+    failed = []  # requests the browser could not complete, for the messages below
+    page.on("requestfailed", lambda req: failed.append(f"{req.method} {req.url}: {req.failure}"))
     page.goto(s.url)
     page.wait_for_selector("#status[data-connected=true]")
     assert "waveshare" in page.text_content("#conn")
@@ -108,7 +110,7 @@ def test_studio_end_to_end(studio_sim, page, tmp_path):
     states = {c.query_selector(".name").text_content(): c.get_attribute("data-state")
               for c in cards}
     assert states == {"chelsea.jpg": "ready", "astronaut.jpg": "ready",
-                      "broken.jpg": "error"}, [c.text_content() for c in cards]
+                      "broken.jpg": "error"}, ([c.text_content() for c in cards], failed)
     broken = page.query_selector(".card[data-state=error] .msg").text_content()
     assert broken.startswith("broken.jpg: "), broken
     assert "pendant-studio-" not in broken  # no host path leaks into the page

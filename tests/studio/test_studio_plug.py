@@ -136,3 +136,24 @@ def test_a_pendant_coming_and_going_is_noticed(sim):
         wait_until(lambda: p.connected, what="the pendant back")
     finally:
         p.stop()
+
+
+def test_a_board_without_the_firmware_gets_it_in_one_step(tmp_path):
+    """MicroPython but no pendant firmware: the studio says so, offers the
+    install (pendant.install, as `pendant install` runs it), then connects."""
+    s = Simulator(tmp_path / "flash", speed="fast", install=False)
+    s.start()
+    p = device.Pendant(s.port, lambda i: None)
+    p.start()
+    try:
+        wait_until(lambda: "install" in p.message, what="the no-firmware message")
+        assert not p.connected
+        assert p.to_json()["installable"]
+        p.submit(device.Job("install"))
+        wait_until(lambda: p.job.state in ("done", "failed"), timeout=240, what="the install")
+        assert p.job.state == "done", (p.job.message, p.job.log)
+        wait_until(lambda: p.connected, what="the pendant after the install")
+        assert p.info.get("fw")
+    finally:
+        p.stop()
+        s.stop()

@@ -22,6 +22,7 @@ from pendant import link as link_mod
 
 POLL_S = 1.0  # how often to look for a pendant coming or going
 REFRESH_S = 30.0  # battery and storage are read again this often while idle
+RETRY_S = 3.0  # a port that did not answer as a pendant (booting? no firmware?) is tried again
 SETTING_NAMES = ("interval_s", "brightness", "transition", "rotation", "dim_after_s",
                  "dim_percent", "sleep_after_s", "deep_after_s")
 
@@ -122,7 +123,8 @@ class Pendant:
     def stop(self) -> None:
         self._stop.set()
         self._wake.set()
-        self._thread.join(10)
+        if self._thread.ident is not None:  # started (a stop may come before)
+            self._thread.join(10)
 
     # -- state ----------------------------------------------------------------
 
@@ -135,6 +137,9 @@ class Pendant:
         info = self.info
         return {
             "connected": self.connected, "port": self.port, "message": self.message,
+            # A board on the port that is not (yet) running this firmware: the
+            # page offers the install there too.
+            "installable": self.port is not None,
             "info": {k: info.get(k) for k in ("fw", "proto", "micropython", "board", "panel",
                                               "width", "height", "photos", "free", "battery")},
             "photos": self.photos, "settings": self.settings,
@@ -214,11 +219,12 @@ class Pendant:
         self._wake.set()
 
     def _run(self) -> None:
-        tried: str | None = None  # a port that answered badly: not again until it goes
+        retry_at = 0.0
         while not self._stop.is_set():
             port = self._find()
             if port is None:
-                tried = None
+                retry_at = 0.0
+                self.port = None
                 why = ("no pendant connected: plug one in" if self.port_arg is None
                        else f"no pendant at {self.port_arg}: plug it in")
                 if self.connected:
@@ -226,16 +232,17 @@ class Pendant:
                 elif self.message != why:
                     self.message = why
                     self._bump()
-            elif not self.connected and port != tried:
+            elif not self.connected and time.monotonic() >= retry_at:
                 self._connect(port)
-                tried = None if self.connected else port
+                retry_at = 0.0 if self.connected else time.monotonic() + RETRY_S
             elif self.connected and time.monotonic() - self._last_refresh > REFRESH_S:
                 try:
                     self.call(lambda c: None)
                 except link_mod.LinkError:
                     pass
             job = self.job
-            if self.connected and job and job.state in ("running", "waiting"):
+            if job and job.state in ("running", "waiting") and (
+                    self.connected or (job.kind == "install" and self.port)):
                 self._run_job(job)
             self._wake.wait(POLL_S)
             self._wake.clear()

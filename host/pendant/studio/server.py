@@ -355,7 +355,7 @@ def create_app(studio: Studio) -> Starlette:
         return await pendant_call(request, lambda c: c.set_settings(changes))
 
     async def install(request: Request):
-        if not studio.pendant.connected:
+        if studio.pendant.port is None:
             return _error("no pendant connected: plug it in", 503)
         try:
             studio.pendant.submit(device_mod.Job("install"))

@@ -64,9 +64,10 @@ export function update(state) {
   const fw = info.fw;
   $('firmware').textContent = p.connected ? `firmware ${fw}` + (avail && fw !== avail ? ` (${avail} available)` : '') : '';
   const busy = p.job && ['running', 'waiting'].includes(p.job.state);
-  $('install').hidden = !p.connected;
+  $('install').hidden = !p.installable;
   $('install').disabled = !!busy;
-  $('install').textContent = avail && fw !== avail ? `Update firmware to ${avail}` : 'Reinstall firmware';
+  $('install').textContent = !p.connected ? 'Install the pendant firmware'
+    : avail && fw !== avail ? `Update firmware to ${avail}` : 'Reinstall firmware';
   for (const el of $('settings').elements) {
     el.disabled = !p.connected;
     if (el.name && document.activeElement !== el && p.settings[el.name] !== undefined) {
