@@ -119,6 +119,7 @@ def main():
       pendant preview photo.jpg -o p.png  see what the pendant will show
       pendant sim                       a simulated pendant, no hardware needed
       pendant demo                      simulator + sample photos + screenshot
+      pendant studio --sim              all of it in a browser page, no hardware
 
     The port comes from --port, then $PENDANT_PORT, then USB auto-detection.
     """
