@@ -196,9 +196,11 @@ class Pendant:
             c = link_mod.Client(port, wrap=self.wrap)
             try:
                 c.open()
-                self.port, self.connected = port, True
+                self.port = port
                 self._read_state(c)
+                # Last: whoever sees `connected` also sees its list and status.
                 self.message = f"pendant on {port}"
+                self.connected = True
             except link_mod.LinkError as e:
                 self.port, self.connected = port, False
                 self.message = str(e)
