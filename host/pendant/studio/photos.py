@@ -181,6 +181,7 @@ class PhotoStore:
     """Cards by id, their files in a private folder removed at close()."""
 
     def __init__(self, cache: Cache, quality: str = frames_mod.DEFAULT_QUALITY):
+        self.pool = Converter()
         self.dir = Path(tempfile.mkdtemp(prefix="pendant-studio-"))
         os.chmod(self.dir, 0o700)
         self.cache = cache
@@ -190,6 +191,7 @@ class PhotoStore:
         self.lock = threading.Lock()
 
     def close(self) -> None:
+        self.pool.close()
         shutil.rmtree(self.dir, ignore_errors=True)
 
     def add(self, name: str, data: bytes) -> Card:
@@ -229,32 +231,20 @@ class PhotoStore:
         return [self.cards[i] for i in self.order if i in self.cards]
 
     def convert(self, card: Card, panel: str, draft: bool = False) -> Card:
-        """Render the card as `pendant preview` does: photo -> frame file -> the
-        frame's own decoded pixels -> the panel's glass. Errors stay on the card.
-
-        draft (while a hand drags the photo): the rendered pixels without the
-        frame's encode and decode, which take most of the time; they are what a
-        lossless frame decodes to. The card is then not ready to upload until
-        the exact render that follows."""
+        """Render the card as `pendant preview` does (see render_card), in a
+        worker process; errors stay on the card."""
         framing = card.framing
         card.state = "converting"
         try:
-            r = render(str(card.path), framing.options(panel))
-            if draft:
-                ff, rgb = None, r.rgb565
-            else:
-                ff = frames_mod.from_render(r, self.quality)
-                _w, _h, rgb = frames_mod.decode(ff.data)
-            out = io.BytesIO()
-            glass.preview(rgb, r.panel).save(out, format="PNG", compress_level=1)
-            shown = _shown(card.path, framing, r)
+            out = self.pool.run(str(card.path), framing, panel, self.quality, draft)
         except PhotoError as e:
             card.state, card.error, card.frame = "error", self._message(e, card), None
             card.version += 1
             return card
         if card.framing is framing:  # not changed again while this one rendered
-            card.frame, card.preview_png, card.panel = ff, out.getvalue(), panel
-            card.shown, card.state, card.error = shown, "draft" if draft else "ready", None
+            card.frame = frames_mod.FrameFile(out["frame"]) if out["frame"] else None
+            card.preview_png, card.panel, card.shown = out["png"], panel, out["shown"]
+            card.state, card.error = "draft" if draft else "ready", None
             card.version += 1
         return card
 
@@ -265,6 +255,77 @@ class PhotoStore:
     def set_framing(self, card: Card, f: Framing) -> None:
         card.framing = f
         self.cache.remember(card.digest, f)
+
+
+def render_card(path: str, f: Framing, panel: str, quality: str, draft: bool) -> dict:
+    """Photo -> frame file -> the frame's own decoded pixels -> the panel's glass,
+    as `pendant preview` does; PhotoError for a bad photo.
+
+    draft (while a hand drags the photo): the rendered pixels without the
+    frame's encode and decode, which take most of the time; they are what a
+    lossless frame decodes to. Such a card is not uploaded until the exact
+    render that follows."""
+    r = render(path, f.options(panel))
+    if draft:
+        data, rgb = None, r.rgb565
+    else:
+        ff = frames_mod.from_render(r, quality)
+        data = ff.data
+        _w, _h, rgb = frames_mod.decode(data)
+    out = io.BytesIO()
+    glass.preview(rgb, r.panel).save(out, format="PNG", compress_level=1)
+    return {"frame": data, "png": out.getvalue(), "shown": _shown(Path(path), f, r)}
+
+
+def _worker_init() -> None:
+    from pendant.photo import cores
+
+    cores.set_threads(1)  # a worker per core already
+
+
+class Converter:
+    """Photos are converted in worker processes, as `pendant upload` does
+    (pendant.batch): the pipeline is CPU work under the GIL, and OpenCV's
+    shared face detector is not safe to call from several threads at once (it
+    crashed the server that way). A worker that dies takes one photo with it,
+    never the studio."""
+
+    def __init__(self):
+        from pendant.batch import workers_for
+
+        self.workers = workers_for(64)
+        self.lock = threading.Lock()
+        self._pool = None
+
+    def _get(self):
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        with self.lock:
+            if self._pool is None:
+                # spawn: the server has threads, which a forked child must not inherit.
+                self._pool = ProcessPoolExecutor(
+                    self.workers, mp_context=multiprocessing.get_context("spawn"),
+                    initializer=_worker_init)
+            return self._pool
+
+    def run(self, path: str, f: Framing, panel: str, quality: str, draft: bool) -> dict:
+        from concurrent.futures.process import BrokenProcessPool
+
+        pool = self._get()
+        try:
+            return pool.submit(render_card, path, f, panel, quality, draft).result()
+        except BrokenProcessPool:
+            with self.lock:
+                if self._pool is pool:
+                    self._pool = None
+            raise PhotoError(f"{path}: the converter crashed on this photo") from None
+
+    def close(self) -> None:
+        with self.lock:
+            pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=False, cancel_futures=True)
 
 
 def _shown(path: Path, f: Framing, r) -> dict:

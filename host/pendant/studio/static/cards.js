@@ -174,7 +174,9 @@ function wire(el) {
   });
   el.querySelector('.rotate').addEventListener('change', (ev) => {
     const c = cards.get(id());
-    setFraming(id(), { ...current(c), rotate: (Number(ev.target.value) + 360) % 360 });
+    // Auto-framing stays auto (it finds the subject again in the turned photo).
+    const f = c.data.framing.focus ? current(c) : c.data.framing;
+    setFraming(id(), { ...f, rotate: (Number(ev.target.value) + 360) % 360 });
   });
   el.querySelector('.mask').addEventListener('change', (ev) => {
     const c = cards.get(id());
