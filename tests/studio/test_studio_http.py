@@ -307,3 +307,32 @@ def test_sim_studio_stops_its_simulator_on_sigterm(tmp_path):
         os.kill(k, 9)
     assert not left, "the simulated pendant outlived the studio"
     assert r.proc.returncode == 0
+
+
+def test_a_converter_crash_costs_one_photo_not_the_studio():
+    import os
+
+    conv = photos.Converter()
+    try:
+        with pytest.raises(photos.PhotoError, match="^bad.jpg: the converter crashed"):
+            conv.call("bad.jpg", os._exit, 3)  # a worker dying as a segfault would
+        out = conv.run(str(SAMPLES / "chelsea.jpg"), photos.Framing(), "gc9a01", "auto", False)
+        assert out["frame"] and out["png"].startswith(b"\x89PNG")
+    finally:
+        conv.close()
+
+
+def test_photos_dropped_at_once_all_convert(studio_nodev):
+    """Several conversions at once (a dropped folder): each gets its card, the
+    server stays up (OpenCV in threads crashed it)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    r = studio_nodev
+    names = ["chelsea.jpg", "astronaut.jpg"] * 3
+    with ThreadPoolExecutor(len(names)) as ex:
+        results = list(ex.map(lambda n: request(r, "POST", "/api/photos",
+                                                (SAMPLES / n).read_bytes(),
+                                                {"X-Filename": n}), names))
+    assert [s for s, _ in results] == [200] * len(names)
+    assert [json.loads(d)["state"] for _, d in results] == ["ready"] * len(names)
+    assert r.proc.poll() is None

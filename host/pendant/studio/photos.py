@@ -310,16 +310,20 @@ class Converter:
             return self._pool
 
     def run(self, path: str, f: Framing, panel: str, quality: str, draft: bool) -> dict:
+        return self.call(path, render_card, path, f, panel, quality, draft)
+
+    def call(self, name: str, fn, *args):
+        """fn(*args) in a worker; PhotoError (naming `name`) if the worker died."""
         from concurrent.futures.process import BrokenProcessPool
 
         pool = self._get()
         try:
-            return pool.submit(render_card, path, f, panel, quality, draft).result()
+            return pool.submit(fn, *args).result()
         except BrokenProcessPool:
             with self.lock:
                 if self._pool is pool:
                     self._pool = None
-            raise PhotoError(f"{path}: the converter crashed on this photo") from None
+            raise PhotoError(f"{name}: the converter crashed on this photo") from None
 
     def close(self) -> None:
         with self.lock:
