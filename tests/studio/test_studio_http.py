@@ -336,3 +336,33 @@ def test_photos_dropped_at_once_all_convert(studio_nodev):
     assert [s for s, _ in results] == [200] * len(names)
     assert [json.loads(d)["state"] for _, d in results] == ["ready"] * len(names)
     assert r.proc.poll() is None
+
+
+def test_a_card_shows_what_pendant_preview_writes(studio_nodev, tmp_path):
+    """The same pipeline as the CLI, pixel for pixel: auto-framed (faces
+    included) and framed by hand."""
+    import subprocess
+    import sys
+    from io import BytesIO
+
+    from PIL import Image, ImageChops
+
+    r = studio_nodev
+    pendant = str(Path(sys.executable).parent / "pendant")
+    for name, framing, flags in (
+            ("astronaut.jpg", None, []),
+            ("chelsea.jpg", {"focus": [0.3, 0.6], "zoom": 1.5, "rotate": 90, "mask": "circle"},
+             ["--focus", "0.3,0.6", "--zoom", "1.5", "--rotate", "90", "--mask", "circle"])):
+        status, data = request(r, "POST", "/api/photos", (SAMPLES / name).read_bytes(),
+                               {"X-Filename": name})
+        cid = json.loads(data)["id"]
+        if framing:
+            status, data = request(r, "PUT", f"/api/photos/{cid}/framing",
+                                   json.dumps(framing).encode())
+            assert status == 200
+        card = Image.open(BytesIO(request(r, "GET", f"/api/photos/{cid}/preview.png")[1]))
+        out = tmp_path / f"{name}.png"
+        subprocess.run([pendant, "preview", str(SAMPLES / name), "-o", str(out), *flags],
+                       check=True, capture_output=True, timeout=120)
+        cli = Image.open(out).convert("RGB")
+        assert ImageChops.difference(card.convert("RGB"), cli).getbbox() is None, name
