@@ -205,3 +205,16 @@ def test_studio_end_to_end(studio_sim, page, tmp_path):
     page.click(".card[data-state=error] button.discard")
     page.wait_for_function("() => document.querySelectorAll('.card').length === 2")
     assert [c["name"] for c in state()["cards"]] == ["chelsea.jpg", "astronaut.jpg"]
+
+    # -- picking files and a folder (the other ways in) -------------------------------------
+    folder = tmp_path / "album"
+    folder.mkdir()
+    (folder / "cat.jpg").write_bytes(good)
+    (folder / "notes.txt").write_text("not a photo: a folder's other files are skipped")
+    page.set_input_files("#pick-files", str(SAMPLES / "astronaut.jpg"))
+    page.set_input_files("#pick-folder", str(folder))
+    page.wait_for_function("() => document.querySelectorAll('.card').length === 4")
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('.card')].every(c => c.dataset.state === 'ready')")
+    assert [c["name"] for c in state()["cards"]][2:] in (["astronaut.jpg", "cat.jpg"],
+                                                        ["cat.jpg", "astronaut.jpg"])

@@ -167,6 +167,10 @@ def test_framing_is_checked(studio_nodev):
     card = json.loads(data)
     assert card["framing"] == {"focus": [0.3, 0.6], "zoom": 1.5, "rotate": 90.0,
                                "mask": "circle"}
+    # The same photo dropped again (this run or a later one) keeps its framing.
+    status, data = request(r, "POST", "/api/photos", (SAMPLES / "chelsea.jpg").read_bytes(),
+                           {"X-Filename": "again.jpg"})
+    assert json.loads(data)["framing"] == card["framing"]
 
 
 def test_a_quick_render_while_dragging_is_not_uploadable_until_the_exact_one(studio_nodev):
@@ -264,6 +268,24 @@ def test_sim_cable_and_one_click_install(studio_sim):
     r = studio_sim
     st = wait_state(r, lambda s: s["pendant"]["connected"], what="the simulated pendant")
     assert st["sim"]["plugged"] is True
+    # A photo uploaded from elsewhere (the CLI's client): listed, with no picture.
+    from pendant import frames
+    from pendant.link import Busy, Client
+    from pendant.photo import render
+
+    ff = frames.from_render(render(str(SAMPLES / "chelsea.jpg")))
+    for _ in range(50):
+        try:
+            with Client(st["pendant"]["port"]) as c:
+                c.put(ff.data, ff.id)
+            break
+        except Busy:  # the studio had the port open that moment
+            import time
+            time.sleep(0.1)
+    request(r, "POST", "/api/pendant/settings", b'{"brightness": 80}')  # reads the list again
+    st = wait_state(r, lambda s: s["pendant"]["photos"], what="the photo from elsewhere")
+    assert st["pendant"]["photos"] == [{"id": ff.id, "size": len(ff), "known": False,
+                                        "name": None}]
     # Pulling the simulated cable: the page is told, pendant actions fail in one line.
     assert request(r, "POST", "/api/sim/cable", b'{"plugged": false}')[0] == 200
     st = wait_state(r, lambda s: not s["pendant"]["connected"], what="the unplug")
