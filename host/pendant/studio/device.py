@@ -37,10 +37,12 @@ class UploadItem:
     thumb: bytes
     done: int = 0
     state: str = "waiting"  # waiting, sending, done, skipped, failed
+    error: str = ""
 
     def to_json(self) -> dict:
         return {"card": self.card_id, "name": self.name, "frame_id": self.frame_id,
-                "size": self.size, "done": self.done, "state": self.state}
+                "size": self.size, "done": self.done, "state": self.state,
+                "error": self.error}
 
 
 @dataclass
@@ -293,7 +295,7 @@ class Pendant:
                     try:
                         result = c.put(item.data, item.frame_id, progress=progress)
                     except link_mod.DeviceError as e:
-                        item.state = "failed"
+                        item.state, item.error = "failed", str(e)
                         job.log.append(f"{item.name}: {e}")
                         continue
                     except link_mod.LinkError:

@@ -236,6 +236,7 @@ export function update(state) {
     if (item) {
       bar.value = item.state === 'done' || item.state === 'skipped' ? 1 : item.done / item.size;
       bar.dataset.state = item.state;
+      if (item.error) c.el.querySelector('.msg').textContent = item.error;
     }
     if (cd.state === 'ready' && cd.panel !== state.panel && !c.busy) {
       setFraming(cd.id, cd.framing);
