@@ -388,3 +388,16 @@ def test_a_card_shows_what_pendant_preview_writes(studio_nodev, tmp_path):
                        check=True, capture_output=True, timeout=120)
         cli = Image.open(out).convert("RGB")
         assert ImageChops.difference(card.convert("RGB"), cli).getbbox() is None, name
+
+
+def test_without_the_extra_one_line_says_how_to_get_it():
+    import subprocess
+    import sys
+
+    code = ("import sys; sys.modules['uvicorn'] = None; from pendant.cli import main; "
+            "main(['studio', '--no-browser'])")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=60, stdin=subprocess.DEVNULL)
+    assert proc.returncode == 1
+    assert proc.stderr == ("error: this needs the 'studio' extra: "
+                           "pip install 'heart-pendant[studio]'\n")
