@@ -12,16 +12,10 @@ export async function api(method, path, body, headers = {}) {
     opts.headers['Content-Type'] = 'application/json';
   }
   let resp;
-  // A request on a kept-alive connection the server has just closed fails
-  // without reaching it: try again before calling the studio gone.
-  for (let attempt = 0; ; attempt++) {
-    try {
-      resp = await fetch(path, opts);
-      break;
-    } catch (e) {
-      if (attempt >= 2) throw new ApiError('the studio is not running (restart `pendant studio`)');
-      await new Promise((ok) => setTimeout(ok, 200 * (attempt + 1)));
-    }
+  try {
+    resp = await fetch(path, opts);
+  } catch (e) {
+    throw new ApiError('the studio is not running (restart `pendant studio`)');
   }
   const text = await resp.text();
   let data;
