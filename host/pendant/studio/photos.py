@@ -149,6 +149,10 @@ class Cache:
         except OSError:
             return None
 
+    def has_thumb(self, frame_id: str) -> bool:
+        return bool(re.fullmatch(r"[0-9a-f]{4,64}", frame_id)) and (
+            self.root / "thumbs" / f"{frame_id}.png").is_file()
+
     def keep_thumb(self, frame_id: str, png: bytes, name: str) -> None:
         with self.lock:
             self._write(self.root / "thumbs" / f"{frame_id}.png", png)

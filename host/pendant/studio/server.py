@@ -16,6 +16,7 @@ host must not reach it):
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import secrets
@@ -119,7 +120,7 @@ class Studio:
         on_pendant = {ph["id"] for ph in p["photos"]}
         names = self.cache.names()
         for ph in p["photos"]:
-            ph["known"] = self.cache.thumb(ph["id"]) is not None
+            ph["known"] = self.cache.has_thumb(ph["id"])
             ph["name"] = names.get(ph["id"])
         cards = [c.to_json() for c in self.store.all()]
         for c in cards:
@@ -131,12 +132,14 @@ class Studio:
         return {
             "pendant": p, "cards": cards, "panel": self.panel,
             "fit": fit_report(free, pending, typical),
-            "firmware": self.firmware_available(),
+            "firmware": self.firmware_available,
             "sim": {"version": self.sim.panel.version, "plugged": self.cable.plugged}
             if self.sim and self.cable else None,
         }
 
+    @functools.cached_property
     def firmware_available(self) -> str | None:
+        """The firmware this tool installs (read once: the page asks often)."""
         from pendant import install as install_mod
 
         try:
