@@ -401,3 +401,16 @@ def test_without_the_extra_one_line_says_how_to_get_it():
     assert proc.returncode == 1
     assert proc.stderr == ("error: this needs the 'studio' extra: "
                            "pip install 'heart-pendant[studio]'\n")
+
+
+def test_a_port_in_use_is_one_line(studio_nodev):
+    import subprocess
+    import sys
+
+    port = studio_nodev.address.split(":")[1]
+    proc = subprocess.run([str(Path(sys.executable).parent / "pendant"), "studio",
+                           "--no-browser", "--listen", port], capture_output=True, text=True,
+                          timeout=60, stdin=subprocess.DEVNULL)
+    assert proc.returncode == 1
+    assert proc.stderr.startswith(f"error: cannot listen on 127.0.0.1:{port}: ")
+    assert proc.stderr.count("\n") == 1 and proc.stdout == ""
