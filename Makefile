@@ -6,12 +6,12 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 OLDEST_MPY := 1.22.2
 
-.PHONY: demo test lint typecheck mpy clean enclosure bench wiring dist
+.PHONY: demo test lint typecheck mpy clean enclosure bench wiring dist chromium
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet -e '.[dev,studio]'
 	# The rp2 stubs double as mypy's typeshed for the firmware (see firmware/mypy.ini).
 	$(BIN)/pip install --quiet --no-deps --upgrade --target $(VENV)/rp2-stubs \
 		micropython-rp2-rpi-pico-stubs micropython-stdlib-stubs
@@ -25,8 +25,17 @@ demo: $(STAMP)
 	$(BIN)/pendant demo --screen demo-screen.png
 
 ## test: lint, type-check and compile the firmware, then the whole test suite
-test: $(STAMP) lint typecheck mpy
+test: $(STAMP) lint typecheck mpy chromium
 	$(BIN)/pytest -q
+
+# The studio's browser test drives Debian's chromium (Playwright's own browser
+# download is never used). Installed only where it is missing; needs root.
+chromium:
+	@if [ ! -x /usr/bin/chromium ]; then \
+		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && \
+			DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium; \
+		else echo "chromium not found (apt-get install chromium as root): the studio's browser test will skip"; fi; \
+	fi
 
 lint: $(STAMP)
 	$(BIN)/ruff check firmware host tests tools

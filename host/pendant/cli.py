@@ -144,6 +144,7 @@ def main():
       pendant preview photo.jpg -o p.png  see what the pendant will show
       pendant sim                       a simulated pendant, no hardware needed
       pendant demo                      simulator + sample photos + screenshot
+      pendant studio --sim              all of it in a browser page, no hardware
 
     The port comes from --port, then $PENDANT_PORT, then USB auto-detection.
     """
@@ -487,6 +488,9 @@ main.add_command(install_cmd)
 from pendant import simday as _simday  # noqa: E402  (sim-day: power, battery life)
 
 _simday.register(main)
+from pendant import studio as _studio  # noqa: E402  (studio: the web app; its own extra)
+
+_studio.register(main)
 
 if __name__ == "__main__":
     main()
