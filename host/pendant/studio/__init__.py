@@ -8,7 +8,6 @@ pendant.install for firmware, pendant.sim for --sim.
 
 from __future__ import annotations
 
-import importlib
 import signal
 import socket
 import sys
@@ -21,12 +20,7 @@ from pendant.clikit import fail, port_option
 EXTRA = "studio"
 
 
-def require(extra: str, module: str):
-    """Import an optional dependency, or end with the one line that says how to get it."""
-    try:
-        return importlib.import_module(module)
-    except ImportError:
-        fail(f"this needs the '{extra}' extra: pip install 'heart-pendant[{extra}]'")
+from pendant.extras import require  # noqa: E402,F401  (one line for a missing extra)
 
 
 def _board_choice():
