@@ -44,6 +44,7 @@ from pendant.clikit import fail, port_option
 SETTINGS_PATH = "/settings.json"
 KEEP_SOURCE = ("main.py",)  # the port runs main.py itself: it stays .py
 HELLO_TIMEOUT_S = 15.0  # a real pendant re-enumerates on USB after reset
+BOOT_WAIT_S = 60.0  # for the app's start line after the reset (an emulated chip is slow)
 BREAK_IN_S = 25.0  # Ctrl-C retried this long: more than a link session's idle limit
 BREAK_IN_TRY_S = 6.0  # one mpremote raw-REPL attempt
 RESET_CODE = "import time, machine\ntime.sleep_ms(100)\nmachine.reset()"
@@ -440,6 +441,48 @@ def hello(port: str, timeout: float = HELLO_TIMEOUT_S) -> dict:
     raise InstallError(f"the pendant did not answer after the reset: {last}")
 
 
+BANNER = re.compile(rb"pendant (\S+) on (\S+), SPI at|pendant: cannot start: ([^\r\n]*)\r?\n")
+
+
+def wait_for_app(ser, port: str, timeout: float = BOOT_WAIT_S) -> bytes | None:
+    """Read what the pendant prints after the reset until the app's start line
+    (main.py prints "pendant VERSION on BOARD, ..." or "pendant: cannot start:
+    why"), so that HELLO goes to an app that is running, not to one still
+    booting. `ser` is the port the reset was sent on: a real board drops off
+    USB and comes back (it is opened again; the board keeps its output until
+    then), an emulated one keeps it. Returns the line's match, or None."""
+    import serial
+
+    deadline = time.monotonic() + timeout
+    seen = b""
+    while time.monotonic() < deadline:
+        try:
+            if ser is None:
+                ser = serial.Serial(port, baudrate=115200, timeout=0.2)
+            ser.timeout = 0.2  # mpremote opens it blocking
+            chunk = ser.read(256)
+        except (serial.SerialException, OSError):
+            if ser is not None:
+                try:
+                    ser.close()
+                except OSError:
+                    pass
+            ser = None
+            time.sleep(0.3)
+            continue
+        seen = (seen + chunk)[-2048:]
+        m = BANNER.search(seen)
+        if m:
+            ser.close()
+            if m.group(3) is not None:
+                raise InstallError("the pendant cannot start: "
+                                   + m.group(3).decode(errors="replace").strip())
+            return m.group(0)
+    if ser is not None:
+        ser.close()
+    return None
+
+
 def install(port: str, board: str | None = None, *, src: Path | None = None,
             mpy_cross_path: str | None = None, fetch: bool = True,
             progress: Callable[[str], None] = print) -> Result:
@@ -494,6 +537,8 @@ def install(port: str, board: str | None = None, *, src: Path | None = None,
                      f"{SETTINGS_PATH})")
         progress("resetting the pendant")
         t.exec_raw_no_follow(RESET_CODE)
+        ser, t.serial = t.serial, None  # wait_for_app reads on and closes it
+        wait_for_app(ser, port)
     except InstallError:
         raise
     except Exception as e:  # mpremote's TransportError & co: one line, not a trace
@@ -502,7 +547,8 @@ def install(port: str, board: str | None = None, *, src: Path | None = None,
                            + (lines[-1] if lines else type(e).__name__)) from None
     finally:
         try:
-            t.close()
+            if t.serial is not None:
+                t.close()
         except OSError:
             pass
     info = hello(port)
