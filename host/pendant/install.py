@@ -42,7 +42,7 @@ from pendant import link as link_mod
 from pendant.clikit import fail, port_option
 
 SETTINGS_PATH = "/settings.json"
-KEEP_SOURCE = ("main.py",)  # the port runs main.py itself: it stays .py
+KEEP_SOURCE = ("boot.py", "main.py")  # the port runs these itself, as .py only
 HELLO_TIMEOUT_S = 15.0  # a real pendant re-enumerates on USB after reset
 BOOT_WAIT_S = 60.0  # for the app's start line after the reset (an emulated chip is slow)
 BREAK_IN_S = 25.0  # Ctrl-C retried this long: more than a link session's idle limit

@@ -161,7 +161,10 @@ def test_a_changed_module_is_copied_again_by_hash(empty_sim, tmp_path):
     import shutil
 
     shutil.copytree(inst.firmware_dir(), src)
+    (src / "boot.py").write_text("X = 1\n")  # the port runs boot.py only as source
     inst.install(empty_sim.port, src=src, progress=lambda s: None)
+    files = device_files(empty_sim.port)
+    assert "boot.py" in files and "boot.mpy" not in files
     with open(src / "overlay.py", "a") as f:
         f.write("\n_CHANGED = 1\n")  # same name, new bytes
     res = inst.install(empty_sim.port, src=src, progress=lambda s: None)
