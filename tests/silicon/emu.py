@@ -34,6 +34,7 @@ ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 PENDANT = str(BIN / "pendant")
 MPREMOTE = str(BIN / "mpremote")
+NEVER_S = 10**7  # emulated seconds: later than any run
 BATTERY_SENSE_V = "3=2.05"  # GP29 (ADC 3): a 4.1 V cell behind a halving divider
 
 
@@ -112,6 +113,13 @@ class Bridge:
              "--watch-pins", str(p["rst"])]
         if p.get("imu"):
             a.append("--imu")
+        # rp2040js reads an undriven input as low: the Pico builds' VBUS sense
+        # (GP24) would say "on battery" while USB is plugged in, and their
+        # active-low button (GP15) "held". A --press pin reads high except
+        # during its presses, so one press far past any run holds it high.
+        for key in ("vbus", "button"):
+            if p.get(key) is not None:
+                a += ["--press", f"{p[key]}@{NEVER_S}"]
         if self.fs_img is not None:
             a += ["--fs-img", str(self.fs_img)]
         return a

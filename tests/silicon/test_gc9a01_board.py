@@ -66,7 +66,7 @@ def test_upload_and_the_panel_shows_the_preview(installed, tmp_path):
     expected = Image.open(out).convert("RGB")
     assert len(expected.getcolors(maxcolors=1 << 24)) > 1000  # a picture, not a blank
     replay.wait_for(expected)  # the last photo uploaded is on the glass
-    # Pixels go at 62.5 MHz in chip time: the firmware raised clk_peri (at
+    # Pixels go at ~62.5 MHz in chip time: the firmware raised clk_peri (at
     # the rp2 port's boot 48 MHz, SPI tops out at 24 MHz).
     rates = sck_rates(installed.spi_log)
-    assert rates and min(rates) >= 0.95 * boards.BOARDS[BOARD]["spi_hz"]
+    assert rates and min(rates) >= 0.9 * boards.BOARDS[BOARD]["spi_hz"]

@@ -38,4 +38,4 @@ def test_upload_and_the_st7789_shows_the_preview(pico, tmp_path):
     # Pixels go at the rate the build's wiring is trusted with, in chip time
     # (the rp2 port's boot clk_peri of 48 MHz would cap it lower).
     rates = sck_rates(pico.bridge.spi_log)
-    assert rates and min(rates) >= 0.95 * boards.BOARDS[BOARD]["spi_hz"]
+    assert rates and min(rates) >= 0.9 * boards.BOARDS[BOARD]["spi_hz"]
