@@ -176,6 +176,34 @@ class Bridge:
             time.sleep(0.05)
         raise RuntimeError("the emulator printed no status line")
 
+    def resets(self) -> int:
+        """Hard resets of the chip so far in this run (the SPI log's events)."""
+        try:
+            return self.spi_log.read_text().replace(" ", "").count('"event":"reset"')
+        except FileNotFoundError:
+            return 0
+
+    def wait_lit(self, after_reset: int = 0, timeout: float = 180) -> None:
+        """Until the panel gets a picture (a long run of pixel data) after the
+        `after_reset`-th hard reset of this run: the pendant is up, as a
+        person would see it. Chip events, not a wall-time guess; wall time
+        only bounds the wait."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            resets = 0
+            try:
+                with open(self.spi_log) as f:
+                    for line in f:
+                        if '"event":"reset"' in line.replace(" ", ""):
+                            resets += 1
+                        elif resets >= after_reset and '"dc":1' in line.replace(" ", ""):
+                            if json.loads(line).get("n", 0) >= 4096:
+                                return
+            except (FileNotFoundError, json.JSONDecodeError):
+                pass
+            time.sleep(0.3)
+        raise AssertionError(f"the pendant showed nothing after reset {after_reset}")
+
     def stop(self) -> None:
         """Pull the plug: socat ends, the emulator writes its SPI log and flash image."""
         if self.proc is None:
