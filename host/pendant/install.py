@@ -5,8 +5,8 @@ Library first (`install(port, board=...)`), the click command at the bottom.
 Steps: read the pendant's MicroPython version and .mpy ABI over its raw REPL
 (mpremote's transport); refuse only a MicroPython older than OLDEST_MICROPYTHON;
 pick an mpy-cross that emits the pendant's .mpy version (see pick_compiler);
-compile every firmware module with -march for the pendant's CPU (main.py stays
-source: the rp2 port only runs main.py); hash what is on the pendant and copy
+compile every firmware module with -march for the pendant's CPU (boot.py and
+main.py stay source: the rp2 port runs only those as .py); hash what is on the pendant and copy
 only what differs; remove a module's stale .py (it would win over the .mpy on
 import) or stale .mpy; write the board into /settings.json keeping the other
 settings (only if it changed); reset; check with HELLO that the new version
