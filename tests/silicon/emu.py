@@ -34,6 +34,7 @@ ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 PENDANT = str(BIN / "pendant")
 MPREMOTE = str(BIN / "mpremote")
+PICTURE_BYTES = 240 * 16 * 2  # pixel data enough for a few strips: drawing has begun
 NEVER_S = 10**7  # emulated seconds: later than any run
 BATTERY_SENSE_V = "3=2.05"  # GP29 (ADC 3): a 4.1 V cell behind a halving divider
 
@@ -190,17 +191,19 @@ class Bridge:
         only bounds the wait."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            resets = 0
+            resets = pixels = 0
             try:
                 with open(self.spi_log) as f:
                     for line in f:
-                        if '"event":"reset"' in line.replace(" ", ""):
+                        rec = json.loads(line)
+                        if rec.get("event") == "reset":
                             resets += 1
-                        elif resets >= after_reset and '"dc":1' in line.replace(" ", ""):
-                            if json.loads(line).get("n", 0) >= 4096:
+                        elif resets >= after_reset and rec.get("spi") == 1 and rec["dc"] == 1:
+                            pixels += rec["n"]  # the draw path writes strips
+                            if pixels >= PICTURE_BYTES:
                                 return
             except (FileNotFoundError, json.JSONDecodeError):
-                pass
+                pass  # not yet written, or a line still being written
             time.sleep(0.3)
         raise AssertionError(f"the pendant showed nothing after reset {after_reset}")
 
