@@ -2,6 +2,7 @@
 chip: the flash (read back from the emulator's LittleFS image, outside the
 firmware) holds only whole photos, and a retry completes."""
 
+import re
 import signal
 import subprocess
 import time
@@ -99,8 +100,9 @@ def test_power_cut_in_the_middle_of_an_upload(board, tmp_path):
     retry = pendant("upload", "--port", board.port, *photos)
     assert retry.returncode == 0, retry.stdout + retry.stderr
     assert f"{N} of {N} photos done" in retry.stdout
-    assert set(photo_ids(board.port)) == before | set(on_flash) | set(
-        ln.rsplit("(id ", 1)[1].rstrip(")") for ln in retry.stdout.splitlines() if "(id " in ln)
+    uploaded = set(re.findall(r"\(id ([0-9a-f]+)\)", retry.stdout))
+    assert len(uploaded) == N
+    assert set(photo_ids(board.port)) == before | uploaded
     assert len(photo_ids(board.port)) == len(before) + N
     board.bridge.stop()
     files = flash_files(board.bridge.saved_fs)
