@@ -20,13 +20,16 @@ import predcodec
 
 try:
     from predcodec_viper import decode_row
-except (ImportError, SyntaxError, ValueError, TypeError):  # no emitter; ViperTypeError
+except (ImportError, SyntaxError, ValueError, TypeError) as e:  # no emitter; ViperTypeError
     decode_row = predcodec.decode_row
+    if sys.implementation.name == "micropython":  # on CPython (tests) it is expected
+        print("painter: viper decoder unavailable (%s): decoding slower" % e)
 
 try:
     from fastcopy import copy
-except (ImportError, SyntaxError, ValueError, TypeError):  # no emitter; ViperTypeError
+except (ImportError, SyntaxError, ValueError, TypeError) as e:  # no emitter; ViperTypeError
     if sys.implementation.name == "micropython":
+        print("painter: viper copy unavailable (%s): drawing slower" % e)
 
         def copy(dst, doff, src, soff, n):
             for i in range(n):

@@ -18,14 +18,16 @@ from dataclasses import dataclass
 from PIL import Image, ImageCms, UnidentifiedImageError
 
 from . import jpegbands
-from .errors import PhotoError
+from .errors import PhotoError, extra_broken, not_installed
 
 try:  # HEIC/HEIF (iPhone) and, on older Pillow, AVIF; optional extra `heif`.
     import pillow_heif
 
     pillow_heif.register_heif_opener()
-except Exception:  # noqa: BLE001 - any failure just means no HEIF support
+except Exception as e:  # noqa: BLE001 - any failure just means no HEIF support
     pillow_heif = None
+    if not (isinstance(e, ImportError) and not_installed(e, "pillow_heif")):
+        extra_broken("heif", e, "HEIC/HEIF photos cannot be read")
 
 # EXIF tag 0x0112: values 5..8 include a quarter turn, so width and height swap.
 ORIENTATION_TAG = 0x0112
