@@ -307,12 +307,6 @@ class Simulator:
             self.pins[gpio] = 1 if level else 0
             self._send(bus.pin_level(gpio, level, at_us))
 
-    def set_battery(self, volts: float) -> None:
-        self.battery_volts = volts
-        vbat = self.board.get("vbat")
-        if vbat is not None:
-            self._send(bus.adc_level(vbat - 26, bus.adc_counts(volts, self.board["vbat_ratio"])))
-
     def _send(self, data: bytes) -> None:
         if self._to_dev >= 0:
             try:
