@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 OLDEST_MPY := 1.22.2
 
-.PHONY: demo test lint typecheck mpy clean enclosure bench wiring
+.PHONY: demo test lint typecheck mpy clean enclosure bench wiring mutants
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,11 @@ demo: $(STAMP)
 ## test: lint, type-check and compile the firmware, then the whole test suite
 test: $(STAMP) lint typecheck mpy
 	$(BIN)/pytest -q
+
+## mutants: mutation testing of the core modules (slow; MODULES="power store" for some)
+mutants: $(STAMP)
+	$(BIN)/pip install --quiet -e '.[mutants]'
+	$(BIN)/python tools/mutants.py $(MODULES)
 
 lint: $(STAMP)
 	$(BIN)/ruff check firmware host tests tools
