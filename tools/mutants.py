@@ -2,9 +2,11 @@
 
 The modules, the tests that guard each one and the operators left out are in
 pyproject.toml under [tool.cosmic-ray]. Each module gets its own cosmic-ray
-session in build/mutants/ (cosmic-ray mutates the file in place, runs only
-that module's tests, and puts the file back), so a run can be limited to the
-modules named on the command line:
+session in build/mutants/, so a run can be limited to the modules named on
+the command line. cosmic-ray mutates a file in place, runs the tests and puts
+the file back; here it does so in a copy of the working tree
+(build/mutants/tree, host/ first on PYTHONPATH so the `pendant` package comes
+from the copy too), so the work tree is never left holding a mutant.
 
     python tools/mutants.py                      # every module in pyproject
     python tools/mutants.py firmware/power.py    # one (or a unique part: power)
@@ -13,7 +15,6 @@ modules named on the command line:
 Prints, per module, mutants killed / run (skipped operators not counted) and
 each survivor as path:line operator and the source line; the same text goes
 to build/mutants/<module>.txt. Exit status 1 if a module is under its goal.
-Do not edit the module under test while its session runs.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import shutil
 import subprocess
 import sys
 from datetime import datetime, timezone
@@ -28,6 +30,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "build" / "mutants"
+TREE = OUT / "tree"
 
 
 def load_settings() -> dict:
@@ -75,16 +78,31 @@ def pick(names: list[str], modules: dict) -> list[str]:
 
 
 def run(cmd: list[str]) -> None:
-    proc = subprocess.run(cmd, cwd=ROOT)
+    proc = subprocess.run(cmd, cwd=TREE)
     if proc.returncode != 0:
         sys.exit(f"error: {' '.join(cmd)} failed ({proc.returncode})")
+
+
+def copy_tree() -> None:
+    """The working tree's files (tracked and new, not ignored) in TREE."""
+    if TREE.exists():
+        shutil.rmtree(TREE)
+    listed = subprocess.run(["git", "ls-files", "-z", "-co", "--exclude-standard"], cwd=ROOT,
+                            capture_output=True, check=True).stdout.decode().split("\0")
+    for name in filter(None, listed):
+        src = ROOT / name
+        if src.is_file():
+            (TREE / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(src, TREE / name)
+    # pendant.firmware is firmware/ (pyproject's package-dir): the same in the copy.
+    (TREE / "host" / "pendant" / "firmware").symlink_to(TREE / "firmware")
 
 
 def summarise(module: str, session: Path) -> tuple[int, int, list[str]]:
     from cosmic_ray.work_db import WorkDB, use_db
     from cosmic_ray.work_item import TestOutcome, WorkerOutcome
 
-    source = (ROOT / module).read_text().splitlines()
+    source = (TREE / module if (TREE / module).exists() else ROOT / module).read_text().splitlines()
     killed = total = 0
     survivors = []
     with use_db(str(session), WorkDB.Mode.open) as db:
@@ -117,14 +135,13 @@ def main() -> int:
     OUT.mkdir(parents=True, exist_ok=True)
     below = False
     bin_dir = Path(sys.executable).parent
-    for module in pick(args.modules, modules):
+    chosen = pick(args.modules, modules)
+    if not args.report:
+        copy_tree()
+        os.environ["PYTHONPATH"] = str(TREE / "host")
+    for module in chosen:
         session = OUT / (slug(module) + ".sqlite")
         if not args.report:
-            # cosmic-ray edits the module in place: a run that was killed can
-            # leave a mutant behind, and mutating that would measure nonsense.
-            if subprocess.run(["git", "diff", "--quiet", "--", module], cwd=ROOT).returncode:
-                sys.exit(f"error: {module} has uncommitted changes (a mutant left by a "
-                         f"killed run? `git checkout {module}`): commit or restore it first")
             config = OUT / (slug(module) + ".toml")
             config.write_text(cosmic_config(module, modules[module], settings))
             session.unlink(missing_ok=True)
