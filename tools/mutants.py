@@ -106,7 +106,7 @@ def summarise(module: str, session: Path) -> tuple[int, int, list[str]]:
     killed = total = 0
     survivors = []
     with use_db(str(session), WorkDB.Mode.open) as db:
-        for item, result in db.results:
+        for item, result in db.completed_work_items:
             # cosmic-ray counts a filtered (skipped) mutant as killed: not here.
             if result.worker_outcome == WorkerOutcome.SKIPPED:
                 continue

@@ -155,12 +155,6 @@ def test_free_space_keeps_the_reserve(st, monkeypatch):
 # -- settings ------------------------------------------------------------------
 
 
-def test_defaults_when_nothing_is_stored(tmp_path):
-    s = Settings(str(tmp_path / "settings.json"))
-    assert s.values == {name: spec[0] for name, spec in SPEC.items()}
-    assert s["interval_s"] == 15 and s["transition"] == "wipe"
-
-
 def test_stored_values_are_loaded_and_bad_ones_fall_back_to_defaults(tmp_path):
     path = tmp_path / "settings.json"
     path.write_text(json.dumps({"brightness": 40, "interval_s": 1, "rotation": 45,
@@ -178,9 +172,46 @@ def test_a_damaged_settings_file_means_defaults(tmp_path, text):
     assert Settings(str(path)).values == Settings(str(tmp_path / "none.json")).values
 
 
-@pytest.mark.parametrize("name", [n for n, spec in SPEC.items() if spec[1] is not None])
+# The contract with the host, written out here (not read from SPEC): default,
+# lowest and highest value of every number setting.
+NUMBERS = {
+    "rotation": (-1, -1, 270),
+    "interval_s": (15, 2, 86400),
+    "brightness": (70, 5, 100),
+    "dim_after_s": (30, 0, 86400),
+    "sleep_after_s": (40, 0, 86400),
+    "dim_percent": (10, 1, 100),
+    "deep_after_s": (0, 0, 86400),
+}
+STRINGS = {"board": "", "transition": "wipe"}
+
+
+def test_the_settings_and_their_defaults(tmp_path):
+    s = Settings(str(tmp_path / "settings.json"))
+    assert s.values == {**{n: v[0] for n, v in NUMBERS.items()}, **STRINGS}
+
+
+def test_the_readme_shows_the_firmwares_defaults(tmp_path):
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    s = Settings(str(tmp_path / "settings.json"))
+    shown = 0
+    for line in readme.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) != 3 or not cells[0].startswith("`"):
+            continue
+        names = [n.strip(" `") for n in cells[0].split(",")]
+        defaults = [d.strip() for d in cells[2].split(",")]
+        if all(n in SPEC for n in names):
+            assert [str(s[n]) for n in names] == defaults, line
+            shown += len(names)
+    assert shown == len(SPEC) - 1  # all but `board`, which `pendant install` sets
+
+
+@pytest.mark.parametrize("name", sorted(NUMBERS))
 def test_each_number_setting_takes_its_whole_range_and_nothing_past_it(name):
-    _, lo, hi = SPEC[name]
+    _, lo, hi = NUMBERS[name]
     if name == "rotation":
         assert [check(name, v) for v in (-1, 0, 90, 180, 270)] == [-1, 0, 90, 180, 270]
     else:
@@ -237,7 +268,7 @@ def test_a_board_must_be_one_the_firmware_knows(tmp_path):
         s.update({"board": "toaster", "brightness": 20})
     assert str(e.value).startswith("unknown board 'toaster'; known boards: ")
     assert str(e.value).endswith(", ".join(sorted(boards.BOARDS)))
-    assert s["board"] == "" and s["brightness"] == SPEC["brightness"][0]
+    assert s["board"] == "" and s["brightness"] == 70
 
 
 def test_the_default_path_is_the_flash_root():
