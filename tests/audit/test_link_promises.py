@@ -216,3 +216,20 @@ def test_commit_refusal_leaves_no_part_behind(rig, tmp_path):
     run(lk, port, upload(data, photo_id(a_frame(width=15))))
     assert sorted(p.name for p in (tmp_path / "photos").iterdir()
                   if p.suffix in (".part", ".frm")) == []
+
+
+def test_the_pendant_holds_at_most_200_photos(rig, tmp_path):
+    """docs/protocol.md: "7 store full (at most 200 photos)"."""
+    _, port, full, flash = rig
+    for i in range(199):
+        open(full.path("%016x" % i), "wb").close()
+    store = Store(full.root)  # as after a reboot: 199 photos on flash
+    lk = link.Link(port, store, App(tmp_path))
+    first, second = a_frame(), a_frame(width=15)
+    r = run(lk, port, upload(first, photo_id(first)))
+    assert r[-1][0] == proto.OK and len(store) == 200
+    port.out.clear()
+    port.parsed = 0
+    r = run(lk, port, upload(second, photo_id(second))[:1])
+    assert r[0][0] == proto.ERR and r[0][1][0] == proto.E_STORE_FULL
+    assert b"200 photos" in r[0][1]

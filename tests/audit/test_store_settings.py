@@ -143,13 +143,15 @@ class FakeStatvfs:
         return (self.size, self.size, 352, self.blocks, self.blocks, 0, 0, 0, 0, 255)
 
 
-def test_free_space_keeps_the_reserve(st, monkeypatch):
+def test_free_space_keeps_an_8_kib_reserve(st, monkeypatch):
     monkeypatch.setattr(store_mod.os, "statvfs", FakeStatvfs(4096, 10))
-    assert st.free() == 4096 * 10 - store_mod.RESERVE
+    assert st.free() == 4096 * 10 - 8192
     monkeypatch.setattr(store_mod.os, "statvfs", FakeStatvfs(4096, 2))
-    assert st.free() == 0  # at the reserve: nothing, never negative
+    assert st.free() == 0  # at the reserve: nothing
+    monkeypatch.setattr(store_mod.os, "statvfs", FakeStatvfs(4096, 1))
+    assert st.free() == 0  # below it: still nothing, never negative
     monkeypatch.setattr(store_mod.os, "statvfs", FakeStatvfs(512, 17))
-    assert st.free() == 512 * 17 - store_mod.RESERVE
+    assert st.free() == 512 * 17 - 8192
 
 
 # -- settings ------------------------------------------------------------------
