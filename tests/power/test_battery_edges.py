@@ -124,3 +124,28 @@ def test_for_board_builds_the_gauge_from_the_boards_pins(machine):
     g = battery.for_board({"vbat": 29, "vbat_ratio": 2.0})
     assert g.vbus is None and g.charging() is None
     assert g.sample() == pytest.approx(30000 * 3.3 * 2.0 / 65535)
+
+
+def test_the_count_restarts_from_zero_after_a_good_reading():
+    adc = Adc(3.36)  # just over the cut-off: every reading restarts the count
+    g = battery.Gauge(adc, 3.0)
+    for _ in range(3):
+        g.update()
+    adc.volts = 3.0  # the smoothed value drops under 3.35 V at once
+    g.update()
+    g.update()
+    assert not g.cutoff()  # two in a row
+    g.update()
+    assert g.cutoff()  # the third
+
+
+def test_a_cell_reading_near_zero_is_empty():
+    g = gauge(0.5)  # a flat or missing cell on a board without VBUS sense
+    assert g.percent() == 0 and g.low() and g.warn()
+
+
+def test_report_gives_millivolts():
+    g = battery.Gauge(Adc(3.8437), 3.0)
+    volts = g.report()["volts"]
+    assert volts == round(g.volts, 3) and volts != round(g.volts, 2)
+    assert volts != round(g.volts, 4)
