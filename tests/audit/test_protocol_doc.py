@@ -3,8 +3,11 @@ types, error codes and sizes the prose gives are the ones the code uses (the
 numbers are read from the document, not from the code under test), and the
 helpers hold at their edges."""
 
+import os
 import re
 import struct
+import subprocess
+import sys
 import zlib
 from pathlib import Path
 
@@ -94,3 +97,22 @@ def test_hello_seq_is_the_first_without_ctrl_c():
 
 def test_error_payload():
     assert proto.error_payload(6, "bad é") == b"\x06bad \xc3\xa9"
+
+
+def test_the_documented_protocol_version():
+    assert f"protocol version {proto.VERSION} " in " ".join(DOC.split())
+    assert proto.VERSION == 1
+
+
+def test_the_host_imports_proto_without_micropython():
+    """On the host there is no `micropython` module: proto.py brings its own
+    const() (the tests' fake micropython module is not on this path)."""
+    path = [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if "fakes" not in p]
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(path))
+    code = ("import sys; assert 'micropython' not in sys.modules\n"
+            "from pendant.firmware import proto\n"
+            "print(proto.VERSION, proto.const(7), 'micropython' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         env=env, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["1", "7", "False"]
