@@ -20,6 +20,7 @@ to build/mutants/<module>.txt. Exit status 1 if a module is under its goal.
 from __future__ import annotations
 
 import argparse
+import fcntl
 import os
 import re
 import shutil
@@ -137,6 +138,12 @@ def main() -> int:
     bin_dir = Path(sys.executable).parent
     chosen = pick(args.modules, modules)
     if not args.report:
+        # One run at a time: a second one would replace the tree under the first.
+        lock = open(OUT / ".lock", "w")
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            sys.exit("error: another tools/mutants.py run is using build/mutants")
         copy_tree()
         os.environ["PYTHONPATH"] = str(TREE / "host")
     for module in chosen:
