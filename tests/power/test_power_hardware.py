@@ -278,3 +278,26 @@ def test_shutdown_without_vbus_sense_leaves_nothing(machine):
     hw, _ = make(machine, WAVESHARE, (Imu(), 23))
     hw.shutdown()
     assert hw.dormant_wake == [] and not hw.can_wake()
+
+
+@pytest.mark.parametrize("first", [0, 1, 100])
+def test_the_first_light_level_is_always_applied(machine, first):
+    hw, _ = make(machine)
+    hw.light(first)
+    assert hw.display.calls == [("brightness", first)]
+
+
+def test_the_shortest_sleep_and_nap_still_wait(machine, clock):
+    hw, _ = make(machine)
+    hw.sleep(1)
+    assert machine.calls[0][:2] == ("lightsleep", 1)
+    hw.nap(101)
+    assert clock.sleeps == [100, 1]
+
+
+@pytest.mark.parametrize("backlight", [None, object()])
+def test_a_backlight_without_pwm_is_left_alone(machine, backlight):
+    hw, clocks = make(machine)
+    hw.display.backlight = backlight  # none, or a plain on/off pin
+    hw.full_speed()
+    assert clocks == ["set"] and hw.spi.inits == [{"baudrate": 62_500_000}]
