@@ -112,3 +112,21 @@ def test_the_gauge_is_not_read_while_off(clock):
     except Forever:
         pass
     assert p.state == OFF and app.gauge.updates == reads
+
+
+def test_with_nothing_to_wake_it_the_sleep_is_an_hour_at_a_time(clock):
+    """rp2's timed lightsleep tops out near 71 minutes: a pendant that may not
+    go dormant (no wake pin) sleeps in one-hour pieces."""
+    p, hw, app = make(clock, wake_pins=False)
+    run_until(p, clock, 10 * 3_600_000)
+    asleep = [c[1] for c in hw.calls if c[0] == "sleep" and c[2] == 0]
+    assert asleep[:3] == [3_600_000] * 3
+
+
+def test_no_photo_changes_once_the_slideshow_has_stopped(clock):
+    p, hw, app = make(clock, interval_s=2)
+    run_until(p, clock, 30_000)
+    shown = app.shown
+    assert shown == 14  # at 2, 4, ... 28 s; at 30 s it dims instead
+    run_until(p, clock, 10**9)
+    assert p.state == DEEP and app.shown == shown

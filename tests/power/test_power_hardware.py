@@ -203,6 +203,7 @@ def test_nap_sleeps_in_slices_until_the_time_is_up(machine, clock):
     hw, _ = make(machine)
     hw.nap(250)
     assert clock.sleeps == [100, 100, 50]
+    assert hw.port.waits == [0, 0, 0]  # each look at the port must not wait
 
 
 def test_nap_ends_at_a_wake_or_link_bytes(machine, clock):
