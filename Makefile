@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 OLDEST_MPY := 1.22.2
 
-.PHONY: demo test lint typecheck mpy clean enclosure bench wiring dist chromium
+.PHONY: demo test lint typecheck mpy clean enclosure bench wiring dist chromium mutants
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,11 @@ chromium:
 			DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium; \
 		else echo "chromium not found (apt-get install chromium as root): the studio's browser test will skip"; fi; \
 	fi
+
+## mutants: mutation testing of the core modules (slow; MODULES="power store" for some)
+mutants: $(STAMP)
+	$(BIN)/pip install --quiet -e '.[mutants]'
+	$(BIN)/python tools/mutants.py $(MODULES)
 
 lint: $(STAMP)
 	$(BIN)/ruff check firmware host tests tools

@@ -21,19 +21,23 @@ from predcodec import ST_LEN, ST_X0, ST_X1
 
 try:  # Thumb assembly on Cortex-M (the RP2040's M0+): a strip of rows per call
     from predcodec_thumb import decode_strip
-except (ImportError, SyntaxError, ValueError, TypeError):  # no inline assembler here
+except (ImportError, SyntaxError, ValueError, TypeError) as e:  # no inline assembler here
     decode_strip = None
+    if sys.platform == "rp2":  # expected elsewhere (the simulator's unix port)
+        print("painter: Thumb decoder unavailable (%s): decoding slower" % e)
 decode_row = predcodec.decode_row
 if decode_strip is None:  # row by row, in viper where the emitter exists
     try:  # (not imported beside the assembly: loading it costs ~60 ms at boot)
         from predcodec_viper import decode_row
-    except (ImportError, SyntaxError, ValueError, TypeError):  # no emitter; ViperTypeError
-        pass
+    except (ImportError, SyntaxError, ValueError, TypeError) as e:  # no emitter; ViperTypeError
+        if sys.implementation.name == "micropython":  # on CPython (tests) it is expected
+            print("painter: viper decoder unavailable (%s): decoding slower" % e)
 
 try:
     from fastcopy import copy
-except (ImportError, SyntaxError, ValueError, TypeError):  # no emitter; ViperTypeError
+except (ImportError, SyntaxError, ValueError, TypeError) as e:  # no emitter; ViperTypeError
     if sys.implementation.name == "micropython":
+        print("painter: viper copy unavailable (%s): drawing slower" % e)
 
         def copy(dst, doff, src, soff, n):
             for i in range(n):

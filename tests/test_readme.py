@@ -120,3 +120,28 @@ def test_relative_links_in_the_docs_resolve():
             if not link.startswith(("http://", "https://")) and not (md.parent / link).exists():
                 broken.append(f"{md.relative_to(ROOT)} -> {link}")
     assert not broken, broken
+
+
+# A file named in prose or code: a path with a directory (docs/protocol.md,
+# ../x/y.py) or a bare Markdown file name (DESIGN.md).
+FILE_REF = re.compile(r"(?<![\w/.-])((?:\.\.?/)*[\w.-]+(?:/[\w.-]+)*\.(?:md|py|toml|scad))\b")
+
+
+def test_files_named_in_docs_and_tools_are_in_the_repository():
+    """Every file the README, docs/, hardware/ or tools/ names resolves inside
+    the repository (relative to the naming file or to the root): the repo
+    stands alone, so no reference to notes kept elsewhere."""
+    texts = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md")),
+             *sorted((ROOT / "hardware").rglob("*.md")), *sorted((ROOT / "tools").glob("*.py"))]
+    names = {p.name for p in ROOT.rglob("*.md") if ".venv" not in p.parts}
+    broken = []
+    for path in texts:
+        for ref in FILE_REF.findall(path.read_text()):
+            if "/" in ref:
+                ok = any((base / ref).exists() and (base / ref).resolve().is_relative_to(ROOT)
+                         for base in (path.parent, ROOT))
+            else:
+                ok = not ref.endswith(".md") or ref in names
+            if not ok:
+                broken.append(f"{path.relative_to(ROOT)} -> {ref}")
+    assert not broken, broken

@@ -18,6 +18,14 @@ picture and the lossless render, both widened to 8 bits as the panel does and
 blurred with a 1-pixel Gaussian (what the eye integrates at 240 px on a 1.28"
 panel), plus the largest per-channel error in RGB565 levels.
 
+Capacity: photos a pendant takes, counted by filling one. A simulated
+pendant (littlefs, 352 blocks of 4 KiB: the 1,408 KiB filesystem of a 2 MB
+RP2040 board) gets the firmware installed as `pendant install` puts it, then
+distinct photos of the sample mix (the ten frames in turn, each round with
+another background colour so that every upload is a new photo) until it
+refuses one for lack of room: the firmware files, the settings, littlefs's
+own blocks and the store's reserve are all in place, as on a real pendant.
+
 Device work per photo: the bytes read from flash are the file's; the time the
 pendant takes to decode and draw each mode is measured on the emulated chip by
 tools/bench_chip_draw.py (docs/firmware.md), not estimated here.
@@ -30,18 +38,20 @@ import datetime
 import math
 import platform
 import statistics
+import tempfile
 import zlib
 from pathlib import Path
 
 from PIL import Image, ImageFilter
 
 from pendant import frames, glass
+from pendant.firmware import proto
+from pendant.link import Client, DeviceError
 from pendant.photo import RenderOptions, render
+from pendant.sim import Simulator
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "host" / "pendant" / "samples"
-FS = 1408 * 1024
-BLOCK = 4096  # littlefs block: a file occupies whole blocks
 SPI_BYTES = 240 * 240 * 2 + 11
 MODES = ("spans", "lossless", "visual", "strong", "auto")
 
@@ -90,8 +100,29 @@ def max_error(a: bytes, b: bytes) -> int:
     return worst
 
 
-def fits(size: int) -> int:
-    return FS // (-(-size // BLOCK) * BLOCK)
+def encode(r, mode: str, background: int) -> bytes:
+    if mode == "spans":
+        spans = frames.spans_from_coverage(r.coverage, 240, 240)
+        return frames.encode_spans(r.rgb565, spans, background, 240, 240)
+    return frames.encode(r.rgb565, r.coverage, background, 240, 240, mode).data
+
+
+def fill(samples, mode: str) -> tuple[int, str]:
+    """Photos of the sample mix a freshly installed simulated pendant takes
+    before it refuses one; and its refusal."""
+    with tempfile.TemporaryDirectory(prefix="bench-storage-") as tmp, \
+            Simulator(Path(tmp) / "flash") as sim, Client(sim.port) as client:
+        n = 0
+        while True:
+            _, r = samples[n % len(samples)]
+            data = encode(r, mode, (r.background + n // len(samples)) & 0xFFFF)
+            try:
+                client.put(data, frames.FrameFile(data).id)
+            except DeviceError as e:
+                if e.code in (proto.E_NO_SPACE, proto.E_STORE_FULL):
+                    return n, str(e)
+                raise
+            n += 1
 
 
 def main() -> None:
@@ -120,16 +151,25 @@ def main() -> None:
         rows["deflate"].append((dsize, 99.0, 0, -1))
         print("  " + ", ".join(line) + ", deflate %d" % dsize)
     print()
-    print("| mode | mean bytes | max bytes | photos in 1,408 KiB (mean / worst) "
+    print("| mode | mean bytes | max bytes | photos on a filled pendant "
           "| blurred PSNR dB (min) | max error (levels) |")
     print("| --- | ---: | ---: | ---: | ---: | ---: |")
+    refusals = []
     for mode, vals in rows.items():
         sizes = [v[0] for v in vals]
         mean = statistics.mean(sizes)
         psnr = min(v[1] for v in vals)
-        print("| %s | %s | %s | %d / %d | %s | %d |" % (
-            mode, f"{mean:,.0f}", f"{max(sizes):,}", fits(round(mean)), fits(max(sizes)),
+        if mode == "deflate":
+            held = "n/a"  # not a frame encoding: the pendant cannot store it
+        else:
+            count, why = fill(samples, mode)
+            held = str(count)
+            refusals.append("%s: refused photo %d: %s" % (mode, count + 1, why))
+        print("| %s | %s | %s | %s | %s | %d |" % (
+            mode, f"{mean:,.0f}", f"{max(sizes):,}", held,
             "lossless" if psnr >= 99 else "%.1f" % psnr, max(v[2] for v in vals)))
+    print()
+    print("\n".join(refusals))
     auto = rows["auto"]
     print("\nauto chose lossless for %d of %d photos" % (
         sum(1 for v in auto if v[2] == 0), len(auto)))

@@ -17,10 +17,16 @@ to the same place (/photos/<id>.frm) over the same kind of pty:
 Wire efficiency = payload bytes / bytes the host wrote (Client.sent_bytes;
 mpremote's writes are counted by wrapping its serial port).
 
+Round trips are counted on the host, the same way for both tools: a write
+that follows bytes read from the pendant (the host heard an answer before it
+sent more). That is an upper bound on the round trips it waited for: an
+answer that was already there when read cost no wait.
+
 The simulator's stdin is much faster than an RP2040's, so it also prints an
-estimate for real hardware from bytes on the wire and round trips, under
-DESIGN.md's limits: the rp2 reads stdin at about 120 KB/s and stores to
-flash at about 80 KB/s; a USB round trip costs at least 1 ms (one frame).
+estimate for real hardware from bytes on the wire and round trips, under the
+limits listed in docs/benchmarks.md ("RP2040 limits"): the rp2 reads stdin at
+about 120 KB/s and stores to flash at about 80 KB/s; a USB round trip costs
+at least 1 ms (one frame).
 """
 
 from __future__ import annotations
@@ -40,8 +46,8 @@ from pendant.link import Client
 from pendant.photo import RenderOptions, render
 from pendant.sim import Simulator
 
-RX_BPS = 120_000  # rp2 reading sys.stdin.buffer (DESIGN.md)
-FLASH_BPS = 80_000  # rp2 erase + program (DESIGN.md)
+RX_BPS = 120_000  # rp2 reading sys.stdin.buffer (docs/benchmarks.md, RP2040 limits)
+FLASH_BPS = 80_000  # rp2 erase + program (docs/benchmarks.md, RP2040 limits)
 RTT_S = 0.001  # one USB full-speed frame: the least a request/answer costs
 MPREMOTE = str(Path(sys.executable).parent / "mpremote")
 
@@ -51,21 +57,58 @@ def frames() -> list:
             for p in sorted(SAMPLES.glob("*.jpg"))]
 
 
+class Turns:
+    """Counts turns on a serial port: writes that follow bytes read."""
+
+    def __init__(self, read, write):
+        self._read = read
+        self._write = write
+        self.turns = 0
+        self.heard = False
+
+    def read(self, *args, **kw):
+        data = self._read(*args, **kw)
+        if data:
+            self.heard = True
+        return data
+
+    def write(self, data):
+        if self.heard:
+            self.turns += 1
+            self.heard = False
+        return self._write(data)
+
+
+class CountingSerial:
+    """Our Client's port, with its turns counted (Client's wrap hook)."""
+
+    def __init__(self, ser):
+        self.ser = ser
+        self.count = Turns(ser.read, ser.write)
+        self.read = self.count.read
+        self.write = self.count.write
+
+    def __getattr__(self, name):
+        return getattr(self.ser, name)
+
+
 def ours(port: str, ffs) -> dict:
     t0 = time.perf_counter()
-    c = Client(port)
+    wrapped = []
+    c = Client(port, wrap=lambda ser: wrapped.append(CountingSerial(ser)) or wrapped[-1])
     c.open()
     sent0 = c.sent_bytes
     t1 = time.perf_counter()
+    turns0 = wrapped[-1].count.turns
     for ff in ffs:
         if c.put(ff.data, ff.id) != "uploaded":
             raise RuntimeError("the pendant already had a photo: not a fresh flash")
     t2 = time.perf_counter()
     sent = c.sent_bytes - sent0
-    packets = c.seq  # every packet we sent (mod 256 is fine: few photos)
+    rounds = wrapped[-1].count.turns - turns0
     c.close()
     t3 = time.perf_counter()
-    return {"total": t3 - t0, "transfer": t2 - t1, "sent": sent, "packets": packets}
+    return {"total": t3 - t0, "transfer": t2 - t1, "sent": sent, "rounds": rounds}
 
 
 def mpremote_cp(port: str, paths) -> float:
@@ -79,24 +122,23 @@ def mpremote_transfer(port: str, ffs) -> dict:
     from mpremote.transport_serial import SerialTransport
 
     t = SerialTransport(port)
-    counted = {"bytes": 0, "writes": 0}
-    real_write = t.serial.write
+    counted = {"bytes": 0}
+    turns = Turns(t.serial.read, t.serial.write)
 
     def write(data):
         counted["bytes"] += len(data)
-        counted["writes"] += 1
-        return real_write(data)
+        return turns.write(data)
 
     t.serial.write = write
+    t.serial.read = turns.read
     t.enter_raw_repl()
-    counted["bytes"] = counted["writes"] = 0
+    counted["bytes"] = turns.turns = 0
+    turns.heard = False
     t0 = time.perf_counter()
     for ff in ffs:
         t.fs_writefile("photos/%s.frm" % ff.id, ff.data)
     took = time.perf_counter() - t0
-    # Each write follows an answer from the board (a raw-paste window grant
-    # or the end of the previous exec): the round trips it waited for.
-    rounds = counted["writes"]
+    rounds = turns.turns
     t.exit_raw_repl()
     t.close()
     return {"transfer": took, "sent": counted["bytes"], "rounds": rounds}
@@ -119,7 +161,7 @@ def main() -> None:
     ffs = frames()
     payload = sum(len(ff) for ff in ffs)
     rows = {"ours_total": [], "ours_transfer": [], "mp_total": [], "mp_transfer": []}
-    sent_ours = sent_mp = packets = rounds = 0
+    sent_ours = sent_mp = rounds_ours = rounds = 0
     with tempfile.TemporaryDirectory(prefix="bench-upload-") as tmp:
         root = Path(tmp)
         paths = []
@@ -140,7 +182,7 @@ def main() -> None:
                         with_sim.stop()
                     rows["ours_total"].append(r["total"])
                     rows["ours_transfer"].append(r["transfer"])
-                    sent_ours, packets = r["sent"], r["packets"]
+                    sent_ours, rounds_ours = r["sent"], r["rounds"]
                 else:
                     s = booted(root, f"mpcp{rep}")
                     try:
@@ -166,15 +208,13 @@ def main() -> None:
         print(f"{label:28}{a:12.3f}{b:12.3f}{b / a:7.1f}x")
     print(f"{'bytes written by the host':28}{sent_ours:12,}{sent_mp:12,}")
     print(f"{'wire efficiency':28}{payload / sent_ours:12.1%}{payload / sent_mp:12.1%}")
-    print(f"{'request/answer round trips':28}{'~' + str(-(-packets // 4)):>12}{rounds:12,}")
+    print(f"{'round trips (counted)':28}{rounds_ours:12,}{rounds:12,}")
 
     # Real rp2 estimate: reading the wire and storing to flash take turns on
-    # one core; ours waits a round trip per window of 4 packets at most (and
-    # usually not at all), mpremote one per write (each 256-byte chunk is a
-    # raw-paste exec, its text sent in flow-controlled windows), plus compiling
-    # each `w(b'...')` line, which is left out (so mpremote's figure is a
-    # lower bound and the ratio conservative).
-    ours_s = sent_ours / RX_BPS + payload / FLASH_BPS
+    # one core, plus 1 ms per counted round trip (an upper bound for ours:
+    # an answer already waiting cost nothing); mpremote also compiles each
+    # `w(b'...')` line, which is left out (so its figure is a lower bound).
+    ours_s = sent_ours / RX_BPS + payload / FLASH_BPS + rounds_ours * RTT_S
     mp_s = sent_mp / RX_BPS + payload / FLASH_BPS + rounds * RTT_S
     print()
     print("estimate for a real RP2040 (120 KB/s stdin, 80 KB/s flash, 1 ms per round trip):")

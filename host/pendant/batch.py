@@ -13,7 +13,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
 from pendant import frames
-from pendant.photo import PhotoError, Rendered, RenderOptions, cores, render
+from pendant.photo import PhotoError, Rendered, RenderOptions, cores, framing, render
 
 
 @dataclass
@@ -62,6 +62,8 @@ def convert_all(paths: Iterable, options: RenderOptions,
             if progress:
                 progress(results[-1])
         return results
+    if options.faces:
+        framing.faces_available()  # a broken `faces` extra is reported here, once
     with ProcessPoolExecutor(max_workers=n, initializer=_init_worker) as pool:
         for result in pool.map(_job, jobs):
             results.append(result)

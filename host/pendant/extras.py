@@ -19,7 +19,7 @@ from types import ModuleType
 import click
 
 DIST = "heart-pendant"
-DEV_ONLY = frozenset({"dev"})  # extras for working on the project, not using it
+DEV_ONLY = frozenset({"dev", "mutants"})  # extras for working on the project, not using it
 
 
 def install_command(extra: str) -> str:

@@ -37,11 +37,6 @@ def srgb_to_linear(v: float) -> float:
     return v / 12.92 if v <= 0.04045 else ((v + 0.055) / 1.055) ** 2.4
 
 
-def linear_to_srgb(v: float) -> float:
-    v = min(max(v, 0.0), 1.0)
-    return v * 12.92 if v <= 0.0031308 else 1.055 * v ** (1 / 2.4) - 0.055
-
-
 @functools.lru_cache(maxsize=1)
 def _to_linear_lut() -> tuple[float, ...]:
     return tuple(srgb_to_linear(i / 255) for i in range(256))

@@ -26,10 +26,6 @@ def rgb565_to_rgb888(value: int) -> tuple[int, int, int]:
     return expand(value >> 11, 5), expand((value >> 5) & 63, 6), expand(value & 31, 5)
 
 
-def rgb565_levels(value: int) -> tuple[int, int, int]:
-    return value >> 11, (value >> 5) & 63, value & 31
-
-
 def _bits(levels: int) -> int:
     return levels.bit_length() - 1
 

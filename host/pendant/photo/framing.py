@@ -22,6 +22,8 @@ from dataclasses import dataclass
 import numpy
 from PIL import Image, ImageOps
 
+from .errors import extra_broken, not_installed
+
 Box = tuple[float, float, float, float]
 
 # Auto-framing may change the zoom only within these factors of the user's
@@ -227,6 +229,7 @@ _PROBE = 128
 _FACE_PROBE = 256
 _FACE_MIN = 28
 FACE_CASCADE = "haarcascade_frontalface_default.xml"
+NO_FACES = "framing without face detection"
 
 
 def find_subject(image: Image.Image, faces: bool = True) -> Subject:
@@ -256,14 +259,17 @@ def _cascade():
     try:
         import cv2
         import numpy
-    except Exception:  # noqa: BLE001 - a missing or broken extra means no faces
+    except Exception as e:  # noqa: BLE001 - a missing or broken extra means no faces
+        if not (isinstance(e, ImportError) and not_installed(e, "cv2")):
+            extra_broken("faces", e, NO_FACES)
         return None
     try:
         path = os.path.join(cv2.data.haarcascades, FACE_CASCADE)
         cascade = cv2.CascadeClassifier(path)
         if cascade.empty():
-            return None
-    except Exception:  # noqa: BLE001
+            raise OSError(f"cannot load {path}")
+    except Exception as e:  # noqa: BLE001
+        extra_broken("faces", e, NO_FACES)
         return None
     return cascade, numpy
 
@@ -286,7 +292,8 @@ def detect_faces(grey: Image.Image) -> list[Box]:
             numpy.asarray(grey), scaleFactor=1.2, minNeighbors=5,
             minSize=(_FACE_MIN, _FACE_MIN),
         )
-    except Exception:  # noqa: BLE001 - detection is a nicety, never a failure
+    except Exception as e:  # noqa: BLE001 - detection is a nicety, never a failure
+        extra_broken("faces", e, NO_FACES)
         return []
     boxes = [(x / w, y / h, (x + fw) / w, (y + fh) / h) for x, y, fw, fh in
              (tuple(int(v) for v in hit) for hit in hits)]

@@ -20,14 +20,16 @@ from PIL import Image, ImageCms, UnidentifiedImageError
 from pendant import extras
 
 from . import jpegbands
-from .errors import PhotoError
+from .errors import PhotoError, extra_broken, not_installed
 
 try:  # HEIC/HEIF (iPhone) and, on older Pillow, AVIF; optional extra `heif`.
     import pillow_heif
 
     pillow_heif.register_heif_opener()
-except Exception:  # noqa: BLE001 - any failure just means no HEIF support
+except Exception as e:  # noqa: BLE001 - any failure just means no HEIF support
     pillow_heif = None
+    if not (isinstance(e, ImportError) and not_installed(e, "pillow_heif")):
+        extra_broken("heif", e, "HEIC/HEIF photos cannot be read")
 
 # Major brands of HEIF stills (ISO/IEC 23008-12): an iPhone's HEIC is "heic".
 # Pillow reads none of them itself, so without the extra they need a hint.

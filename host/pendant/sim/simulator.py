@@ -370,12 +370,6 @@ class Simulator:
             else:
                 self._next_press()
 
-    def set_battery(self, volts: float) -> None:
-        self.battery_volts = volts
-        vbat = self.board.get("vbat")
-        if vbat is not None:
-            self._send(bus.adc_level(vbat - 26, bus.adc_counts(volts, self.board["vbat_ratio"])))
-
     # ------------------------------------------------------------ power latch
 
     def _script(self, at_us: int, gpio: int, level: int) -> None:
