@@ -86,13 +86,21 @@ def test_put_payload_round_trip_and_malformed():
     assert proto.parse_put(b"0123456789abcdeX" + p[16:]) is None
 
 
-def test_hello_seq_is_the_first_without_ctrl_c():
-    for start in range(256):
-        s = proto.hello_seq(start)
-        assert b"\x03" not in proto.packet(proto.HELLO, s, bytes((proto.VERSION,)))
-        for earlier in range(start, start + ((s - start) & 0xFF)):
-            assert b"\x03" in proto.packet(proto.HELLO, earlier & 0xFF, bytes((proto.VERSION,)))
-    assert proto.hello_seq(3) != 3  # the sequence number byte itself is 0x03
+def test_hello_after_open_never_carries_ctrl_c():
+    """Until OPEN is read, rp2's USB stack turns 0x03 into Ctrl-C as it
+    arrives: a HELLO whose packet holds one (CRC included) is refused."""
+    refused = 0
+    for seq in range(256):
+        for nonce in (0, 3, 0x0303, 0x12345678):
+            pkt = proto.hello(seq, nonce)
+            raw = proto.packet(proto.HELLO, seq, struct.pack("<BI", proto.VERSION, nonce))
+            if b"\x03" in raw:
+                assert pkt is None
+                refused += 1
+            else:
+                assert pkt == raw
+    assert proto.hello(3, 0x11111111) is None  # the sequence number byte itself is 0x03
+    assert refused
 
 
 def test_error_payload():
@@ -101,7 +109,7 @@ def test_error_payload():
 
 def test_the_documented_protocol_version():
     assert f"protocol version {proto.VERSION} " in " ".join(DOC.split())
-    assert proto.VERSION == 1
+    assert proto.VERSION == 2
 
 
 def test_the_host_imports_proto_without_micropython():
@@ -115,4 +123,4 @@ def test_the_host_imports_proto_without_micropython():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          env=env, timeout=60)
     assert out.returncode == 0, out.stderr
-    assert out.stdout.split() == ["1", "7", "False"]
+    assert out.stdout.split() == [str(proto.VERSION), "7", "False"]

@@ -8,7 +8,7 @@ import pytest
 tomllib = pytest.importorskip("tomllib")  # Python 3.11+
 
 ROOT = Path(__file__).resolve().parents[2]
-DEV_ONLY = {"dev"}
+from pendant.extras import DEV_ONLY  # noqa: E402  (extras for working on the project)
 
 
 def install_section():

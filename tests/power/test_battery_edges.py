@@ -139,8 +139,16 @@ def test_the_count_restarts_from_zero_after_a_good_reading():
     assert g.cutoff()  # the third
 
 
-def test_a_cell_reading_near_zero_is_empty():
-    g = gauge(0.5)  # a flat or missing cell on a board without VBUS sense
+def test_a_reading_near_zero_is_no_cell_not_an_empty_one():
+    # No LiPo reads 0.5 V: a missing cell (a USB-powered board) or a wrong
+    # divider. It is reported as no charge level and never warned about.
+    g = gauge(0.5)
+    assert not g.plausible() and not g.low() and not g.warn()
+    assert g.report()["percent"] is None
+
+
+def test_an_empty_cell_still_warns():
+    g = gauge(3.4)  # a LiPo near its end, plausible
     assert g.percent() == 0 and g.low() and g.warn()
 
 
