@@ -8,9 +8,7 @@ import boards
 import machine
 import spidma
 import version
-from painter import Painter
 from settings import Settings
-from store import Store
 
 # What the first photo does not need (the link, power, gauge, overlay,
 # transitions) is imported by App.load_rest() once that photo is on the glass:
@@ -87,8 +85,12 @@ class App:
         if rotation < 0:
             rotation = self.board["rotation"]
         self.display, self.spi = make_display(self.board, rotation)
-        # The panel's 120 ms after a reset pass while the rest loads (dcs.py).
+        # The panel's 120 ms after a reset pass while the draw path loads
+        # (dcs.py keeps the deadline): boot to photo is what a wearer waits for.
         self.display.reset()
+        from painter import Painter
+        from store import Store
+
         self.store = Store()
         self.painter = Painter(self.display)
         self.current = None

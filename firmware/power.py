@@ -27,6 +27,10 @@ DEEP = const(3)
 OFF = const(4)
 NAMES = ("showing", "dimmed", "panel_asleep", "deep", "off")
 
+# What woke it (Hardware.take_woken): a press while showing steps the slideshow.
+MOTION = const(1)
+PRESS = const(2)
+
 TIMEOUT = const(0)
 ACTIVITY = const(1)
 USB = const(2)
@@ -225,8 +229,15 @@ class Power:
         if hw.link_waiting():
             self.app.serve_link()
             self.fire(ACTIVITY)
-        if hw.take_woken():
+        woken = hw.take_woken()
+        if woken:
+            was = self.state
             self.fire(ACTIVITY)
+            if woken == PRESS and was == SHOWING:
+                # A press while a photo shows: the next one (a press while
+                # asleep, or a motion, only wakes the pendant).
+                self.app.next()
+                self.app.battery_changed(True)
         if self.check_battery():
             return
         limit = self.limit()
@@ -271,7 +282,7 @@ class Hardware:
         self.set_clocks = set_clocks
         self.port = port
         self.imu = imu[0] if imu else None
-        self.woken = False
+        self.woken = 0  # MOTION or PRESS: set by the pin handlers
         self.level = -1
         self.wake_pins = []
         # (gpio, events) armed in IO_BANK0's DORMANT_WAKE_INTE for dormant
@@ -287,7 +298,7 @@ class Hardware:
         # arm_dormant_wake().
         if board.get("button") is not None:
             b = Pin(board["button"], Pin.IN, Pin.PULL_UP)
-            b.irq(handler=self.irq, trigger=Pin.IRQ_FALLING)
+            b.irq(handler=self.irq_button, trigger=Pin.IRQ_FALLING)
             self.wake_pins.append(b)
             self.dormant_wake.append((board["button"], EDGE_LOW))
         if imu:
@@ -302,14 +313,19 @@ class Hardware:
             self.dormant_wake.append((board["vbus"], EDGE_HIGH))
 
     def irq(self, pin):
-        self.woken = True
+        if not self.woken:
+            self.woken = MOTION
+
+    def irq_button(self, pin):
+        self.woken = PRESS
 
     def irq_usb(self, pin):
         pass  # waking is all it is for; after_wake reads the level
 
     def take_woken(self):
+        """What woke the pendant since the last call: 0, MOTION or PRESS."""
         w = self.woken
-        self.woken = False
+        self.woken = 0
         return w
 
     def can_wake(self):

@@ -41,6 +41,8 @@ class FakeHw:
             self.clock.now_ms = max(self.clock.now_ms, at)
             if kind == "pin":
                 self.woken = True
+            elif kind == "press":
+                self.woken = power.PRESS
             elif kind == "link":
                 self.link_bytes = True
             elif kind == "usb":
@@ -309,3 +311,32 @@ def test_files_settled_before_the_deep_sleep_that_may_cut_power(clock):
     assert app.settled == 1
     sleeps_before = [c for c in hw.calls[: app.hw_calls_at_settle] if c[0] == "dormant"]
     assert sleeps_before == []  # settled before the first dormant sleep
+
+
+def test_a_press_while_showing_steps_the_slideshow(clock):
+    p, hw, app = make(clock)
+    p.step()  # the first photo change by the slideshow's timer
+    t0, shown = clock.now_ms, app.shown
+    hw.wakes = [(t0 + 5_000, "press")]
+    p.step()
+    assert clock.now_ms == t0 + 5_000  # woken by the press, not the slideshow's timer
+    assert p.state == SHOWING and app.shown == shown + 1
+
+
+def test_a_motion_while_showing_changes_nothing(clock):
+    p, hw, app = make(clock)
+    p.step()
+    t0, shown = clock.now_ms, app.shown
+    hw.wakes = [(t0 + 5_000, "pin")]
+    p.step()
+    assert clock.now_ms == t0 + 5_000 and app.shown == shown
+
+
+def test_a_press_while_asleep_only_wakes(clock):
+    p, hw, app = make(clock)
+    run_until(p, clock, 50_000)  # dimmed, then asleep
+    assert p.state == DEEP
+    shown = app.shown
+    hw.wakes = [(clock.now_ms + 10_000, "press")]
+    p.step()
+    assert p.state == SHOWING and app.shown == shown  # the photo on the glass stays

@@ -139,7 +139,7 @@ def test_a_pico_arms_its_button_and_vbus(machine):
     hw, _ = make(machine)
     button, vbus = machine.pins[15], machine.pins[24]
     assert (button.mode, button.pull, button.trigger) == ("in", "pull_up", FakePin.IRQ_FALLING)
-    assert button.handler == hw.irq and vbus.handler == hw.irq_usb
+    assert button.handler == hw.irq_button and vbus.handler == hw.irq_usb
     assert (vbus.mode, vbus.trigger) == ("in", FakePin.IRQ_RISING)
     assert hw.can_wake() and hw.dormant_wake == [(15, EDGE_LOW), (24, EDGE_HIGH)]
 
@@ -249,11 +249,14 @@ def test_panel_sleep_and_wake_only_when_needed(machine):
 
 def test_the_irq_flag_is_taken_once(machine):
     hw, _ = make(machine)
-    assert hw.take_woken() is False
+    assert hw.take_woken() == 0
     hw.irq(None)
-    assert hw.take_woken() is True and hw.take_woken() is False
+    assert hw.take_woken() == power.MOTION and hw.take_woken() == 0
+    hw.irq_button(None)
+    hw.irq(None)  # a motion after a press: still a press
+    assert hw.take_woken() == power.PRESS and hw.take_woken() == 0
     hw.irq_usb(None)
-    assert hw.take_woken() is False
+    assert hw.take_woken() == 0
 
 
 def test_link_waiting_and_poll_ask_the_port(machine):
