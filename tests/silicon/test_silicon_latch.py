@@ -26,9 +26,9 @@ PROFILE = boards.BOARDS[BOARD]
 SAMPLES = Path(__file__).resolve().parents[2] / "host" / "pendant" / "samples"
 PHOTOS = [SAMPLES / "astronaut.jpg", SAMPLES / "chelsea.jpg"]
 # A look: 2 s lit, 2 s dimmed, then off. Presses (100 ms, a short press) at
-# 4 s (on: the next photo) and at 20 s and 40 s (off: a cold boot each).
+# 1.5 s (on, showing: the next photo) and at 20 s and 40 s (off: a cold boot each).
 SETTINGS = ("dim_after_s=2", "sleep_after_s=4", "transition=none")
-PRESSES = "%d@4,20,40:100" % PROFILE["button"]
+PRESSES = "%d@1.5,20,40:100" % PROFILE["button"]
 RUN_S = 55
 BOOT_TO_PHOTO_MS = 800  # issue: from the press to the photo complete on the glass
 FRAME_BYTES = 240 * 240 * 2
@@ -93,12 +93,18 @@ def looks(records):
     return out
 
 
+DISPOFF = 0x28
+
+
 def panel_of(look) -> Image.Image:
-    """What the glass shows at the end of a look: its SPI bytes replayed
-    into the project's panel model (power was off before: a fresh panel)."""
+    """What the glass showed last in a look, before the pendant switched the
+    panel off to sleep: its SPI bytes replayed into the project's panel model
+    (power was off before the look: a fresh panel)."""
     panel = PanelModel(PROFILE["panel"])
     for r in look:
         if r.get("spi") == 1:
+            if r["dc"] == 0 and r["hex"][:2] == "%02x" % DISPOFF:
+                break
             panel.set_cs(r["cs"] if r["cs"] is not None else 1)
             panel.write(r["dc"], bytes.fromhex(r["hex"]))
     return panel.render(brightness=1.0)
@@ -126,8 +132,9 @@ def test_a_photo_on_the_glass_every_look_and_the_button_steps(on_the_cell):
     by_id = dict(zip(order, previews, strict=True))
     first, second = by_id[order[0]], by_id[order[1]]
     ends = [panel_of(look) for _, look in looks(records)]
-    assert same(ends[0], second)  # the press at 4 s showed the next photo
-    assert same(ends[1], first) and same(ends[2], first)  # each cold boot: the first
+    seen = [next((i for i, p in enumerate((first, second)) if same(e, p)), None) for e in ends]
+    # the press at 1.5 s showed the next photo; each cold boot shows the first
+    assert seen == [1, 0, 0], seen
 
 
 def test_boot_to_photo_within_budget(on_the_cell):
@@ -142,6 +149,7 @@ def test_boot_to_photo_within_budget(on_the_cell):
                     break
         else:
             raise AssertionError("no whole photo after the press")
+        print(f"press to photo complete: {ms:.1f} ms of chip time")  # for docs/firmware.md
         assert ms <= BOOT_TO_PHOTO_MS, f"press to photo complete took {ms:.0f} ms of chip time"
 
 
