@@ -13,8 +13,14 @@ class UsbPort:
         self._poll.register(self.inp, select.POLLIN)
 
     def wait(self, ms):
-        """True when a byte can be read within ms milliseconds (ms=0: now)."""
-        return bool(self._poll.poll(ms))
+        """True when a byte can be read within ms milliseconds (ms=0: now).
+
+        ipoll, not poll: poll() builds a new list every call, and the draw
+        path asks this between strips (a host waiting stops a transition),
+        where nothing may be allocated."""
+        for _ in self._poll.ipoll(ms):
+            return True
+        return False
 
     def readinto(self, buf, n):
         return self.inp.readinto(buf, n)

@@ -15,3 +15,7 @@ def test_painting_allocates_nothing(run_mpy):
 
 def test_receiving_a_packet_allocates_nothing(run_mpy):
     assert "receive ok without allocating" in run_mpy("mpy_receive.py")
+
+
+def test_waiting_on_the_port_allocates_nothing(run_mpy):
+    assert "wait ok without allocating" in run_mpy("mpy_usbport.py")
