@@ -141,6 +141,7 @@ class App:
             "width": self.display.width,
             "height": self.display.height,
             "free": self.store.free(),
+            "ram_free": gc.mem_free(),
             "photos": len(self.store),
             "spi_hz": spi_rate(self.spi),
             "battery": self.gauge.report() if self.gauge is not None else None,
@@ -157,6 +158,20 @@ class App:
         elif self.current is not None and self.current not in self.store:
             self.pending = self.current
             self.current = None
+
+    def arrived(self, photo_id, f):
+        """A photo just uploaded and verified, still in RAM (f, a RamFile):
+        painted now, whole and with no transition, before flash stores it
+        (link.py), so the wearer sees it as soon as it has arrived."""
+        try:
+            f.seek(0)
+            self.painter.open(f)
+            self.painter.paint()
+            self.overlay.shown = False  # the progress bar went with the repaint
+            self.current = photo_id
+            self.next_at = time.ticks_add(time.ticks_ms(), self.settings["interval_s"] * 1000)
+        except (OSError, ValueError) as e:
+            print("cannot show", photo_id, e)
 
     def show_later(self, photo_id):
         """SHOW: drawn when the session ends (session_ended)."""

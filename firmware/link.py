@@ -14,6 +14,7 @@ import time
 import frame
 import micropython
 import proto
+import ramfile
 from micropython import const
 
 # Requests that open, write or rename files.
@@ -23,6 +24,13 @@ BYTE_MS = const(1_000)  # a started packet must keep coming within this
 READ_PIECE = proto.PIECE  # see proto.PIECE: why reads come in pieces
 MAX_FRAME = 240 * 240 * 2 + frame.HEADER_SIZE + 240 * frame.SPAN_SIZE
 CTRL_C = const(0x03)
+# A photo up to RAM_MAX bytes is received into RAM, verified, painted, then
+# written to flash in one go (ramfile.py): flash writes (~25 ms of chip time a
+# 4 KiB flush) then no longer stand between Enter and the glass. RAM_SPARE is
+# the heap it must leave for everything else; larger photos, a resumed .part
+# and a heap too full or fragmented stream to flash as they arrive.
+RAM_MAX = const(48 * 1024)
+RAM_SPARE = const(24 * 1024)
 
 
 def _piece_views(buf, pos):
@@ -41,14 +49,16 @@ def _piece_views(buf, pos):
 
 
 class Session:
-    """State of one upload in progress."""
+    """State of one upload in progress: into RAM (ram, file is a RamFile) or
+    appended to its .part file."""
 
-    def __init__(self, photo_id, size, crc, f, offset):
+    def __init__(self, photo_id, size, crc, f, offset, ram=False):
         self.id = photo_id
         self.size = size
         self.crc = crc
         self.file = f
         self.offset = offset
+        self.ram = ram
 
 
 class Link:
@@ -299,7 +309,12 @@ class Link:
             return
         photo_id, size, crc = req
         photo_id = photo_id.decode()
-        self.end_upload()
+        up = self.upload
+        if up is not None and up.ram and (up.id, up.size, up.crc) == (photo_id, size, crc):
+            # The host going back after a lost packet: RAM holds what came.
+            self.reply_json(seq, {"offset": up.offset})
+            return
+        self.end_upload()  # a RAM upload left part-way goes to its .part (resumable)
         store = self.store
         if photo_id in store:
             self.reply_json(seq, {"have": 1})
@@ -321,9 +336,18 @@ class Link:
         if need > free:
             self.error(seq, proto.E_NO_SPACE, "", {"need": need, "free": free})
             return
-        f = open(store.part_path(photo_id), "ab")
-        self.upload = Session(photo_id, size, crc, f, offset)
+        ram = self.ram_for(size) if offset == 0 else None
+        if ram is not None:
+            self.upload = Session(photo_id, size, crc, ram, 0, True)
+        else:
+            f = open(store.part_path(photo_id), "ab")
+            self.upload = Session(photo_id, size, crc, f, offset)
         self.reply_json(seq, {"offset": offset})
+
+    def ram_for(self, size):
+        """A RamFile for a photo of `size` bytes, or None where holding it
+        would leave the heap short (it then goes to flash as it arrives)."""
+        return ramfile.hold(size, RAM_SPARE) if size <= RAM_MAX else None
 
     def on_data(self, seq, payload):
         up = self.upload
@@ -336,12 +360,15 @@ class Link:
             self.error(seq, proto.E_BAD_DATA, "", {"offset": up.offset})
             return
         try:
-            up.file.write(payload[4:])
-            up.file.flush()  # ACK promises the bytes survive a reset
+            if up.ram:  # durable at COMMIT; until then an ACK says "received"
+                up.file.put(self.payload, 4, n)
+            else:
+                up.file.write(payload[4:])
+                up.file.flush()  # ACK promises the bytes survive a reset
         except OSError as e:
             # Flash full or failing: give the space back rather than keep a
             # .part that can never complete.
-            self.end_upload()
+            self.end_upload(keep=False)
             self.store.drop_part(up.id)
             self.error(seq, proto.E_NO_SPACE, "cannot write the photo (%s)" % e)
             return
@@ -358,24 +385,47 @@ class Link:
         if up is None or up.id != photo_id:
             self.error(seq, proto.E_BAD_DATA, "no upload of " + photo_id)
             return
-        self.end_upload()
+        self.end_upload(keep=False)
         problem = self.verify(up)
         if problem:
             self.store.drop_part(photo_id)
             self.error(seq, proto.E_BAD_DATA, problem)
             return
+        if up.ram:
+            # On the glass first, then into flash: the reply still waits for
+            # the rename, so OK means stored, as for a photo streamed to flash.
+            self.app.arrived(photo_id, up.file)
+            problem = self.write_part(up)
+            if problem:
+                self.app.photos_changed()
+                self.error(seq, proto.E_NO_SPACE, problem)
+                return
         self.store.commit(photo_id)
-        self.app.photos_changed(photo_id)
+        self.app.photos_changed(None if up.ram else photo_id)
         self.reply(proto.OK, seq)
 
-    def verify(self, up):
-        """Check a finished .part file; return a problem or None."""
+    def write_part(self, up):
+        """A RAM upload's bytes (all that came) to its .part file; a problem
+        or None. The .part is dropped if the flash fails."""
         path = self.store.part_path(up.id)
+        try:
+            with open(path, "wb") as f:
+                f.write(memoryview(up.file.data)[: up.offset])
+        except OSError as e:
+            self.store.drop_part(up.id)
+            return "cannot write the photo (%s)" % e
+        return None
+
+    def verify(self, up):
+        """Check a finished upload, in RAM or its .part file; return a
+        problem or None."""
         h = hashlib.sha256()
         crc = 0
         size = 0
         buf = self.payload
-        with open(path, "rb") as f:
+        if up.ram:
+            up.file.seek(0)
+        with up.file if up.ram else open(self.store.part_path(up.id), "rb") as f:
             n = f.readinto(buf)
             if n < frame.HEADER_SIZE:
                 return "too short for a frame"
@@ -399,10 +449,17 @@ class Link:
             return "frame does not fit this panel"
         return None
 
-    def end_upload(self):
-        if self.upload is not None:
-            self.upload.file.close()
-            self.upload = None
+    def end_upload(self, keep=True):
+        """Close the upload in progress. keep: a part-received RAM upload goes
+        to its .part file, so the host's next try resumes rather than restarts
+        (at a session's end, or when a PUT for another photo comes first)."""
+        up = self.upload
+        if up is None:
+            return
+        self.upload = None
+        up.file.close()
+        if up.ram and keep and up.offset:
+            self.write_part(up)
 
     def on_order(self, seq, payload):
         try:

@@ -45,9 +45,10 @@ SETTINGS_PATH = "/settings.json"
 # The port runs /boot.py and /main.py by those names (pyexec_file_if_exists):
 # a boot.mpy would never run, and a latch build would not hold its power.
 KEEP_SOURCE = ("boot.py", "main.py")
-# Thumb assembly (asm_thumb) compiles only for ARM Cortex-M; elsewhere it is left
-# out and the firmware falls back to its viper code (painter.py).
-THUMB_ONLY = ("predcodec_thumb.py", "blend_thumb.py")
+# Thumb assembly (asm_thumb) compiles only for ARM Cortex-M, and lives in the
+# modules named *_thumb.py; elsewhere they are left out and the firmware falls
+# back to its viper or Python code (painter.py, ramfile.py).
+THUMB_SUFFIX = "_thumb"
 THUMB_MARCH = ("armv6m", "armv7m", "armv7em", "armv7emsp", "armv7emdp")
 HELLO_TIMEOUT_S = 15.0  # a real pendant re-enumerates on USB after reset
 BOOT_WAIT_S = 60.0  # for the app's start line after the reset (an emulated chip is slow)
@@ -318,7 +319,7 @@ def build(src: Path, out: Path, cross: CrossCompiler | None, march: str | None,
         if py.name in KEEP_SOURCE or cross is None:
             files[py.name] = py.read_bytes()
             continue
-        if py.name in THUMB_ONLY and march not in THUMB_MARCH:
+        if py.stem.endswith(THUMB_SUFFIX) and march not in THUMB_MARCH:
             continue
         target = out / (py.stem + ".mpy")
         for compiler in (cross, native):

@@ -28,12 +28,16 @@ class App:
     def __init__(self, tmp_path):
         self.settings = Settings(str(tmp_path / "settings.json"))
         self.changed = []
+        self.arrivals = []
 
     def info(self):
         return {"fw": "test", "proto": proto.VERSION}
 
     def can_show(self, hdr):
         return True
+
+    def arrived(self, photo_id, f):
+        self.arrivals.append(photo_id)
 
     def photos_changed(self, new_id=None):
         self.changed.append(new_id)
@@ -118,6 +122,19 @@ class AckCheckingPort(FakePort):
 
 @pytest.fixture
 def rig(tmp_path, monkeypatch, clock):
+    """A link whose photos stream to flash as they arrive (none is held in
+    RAM first: see ram_rig), with every .part file a PartFile."""
+    monkeypatch.setattr(link, "RAM_MAX", 0)
+    return flash_rig(tmp_path, monkeypatch)
+
+
+@pytest.fixture
+def ram_rig(tmp_path, monkeypatch, clock):
+    """The same, where a small photo is received into RAM first."""
+    return flash_rig(tmp_path, monkeypatch)
+
+
+def flash_rig(tmp_path, monkeypatch):
     flash = Flash()
     real_open = builtins.open
 
@@ -180,6 +197,49 @@ def test_every_ack_comes_after_its_bytes_are_flushed(rig):
     assert len(port.acks) == -(-len(data) // 64)
     for acked, durable in port.acks:
         assert durable >= acked, f"ACK of {acked} bytes sent with only {durable} on flash"
+
+
+class SyncPort(AckCheckingPort):
+    """Also notes how much of the photo was durable when COMMIT's OK left."""
+
+    def __init__(self, flash, store):
+        super().__init__(flash)
+        self.store = store
+        self.stored_at_ok = []
+
+    def write(self, buf):
+        before = len(replies(self.out))
+        super().write(buf)
+        for kind, _ in replies(self.out)[before:]:
+            if kind == proto.OK:
+                self.stored_at_ok.append((list(self.store.ids()), self.flash.durable))
+
+
+def test_a_photo_held_in_ram_is_stored_before_commit_says_ok(ram_rig):
+    """In RAM an ACK means "received", not "durable"; so COMMIT's OK is the
+    promise: by then the photo is in the store, every byte flushed."""
+    lk, _, store, flash = ram_rig
+    port = SyncPort(flash, store)
+    lk.port = port
+    data = a_frame()
+    pid = photo_id(data)
+    r = run(lk, port, upload(data, pid))
+    assert r[-1][0] == proto.OK
+    assert lk.app.arrivals == [pid], "a small photo is painted from RAM"
+    assert flash.flushes == 1, "written to flash once, at COMMIT, not per DATA"
+    assert port.stored_at_ok[-1] == ([pid], len(data))
+
+
+def test_a_session_cut_mid_ram_upload_resumes_from_what_was_acked(ram_rig):
+    lk, port, store, flash = ram_rig
+    data = a_frame()
+    pid = photo_id(data)
+    run(lk, port, upload(data, pid)[:3])  # PUT and two DATA, then the cable is cut
+    assert flash.durable == 128, "the session's end put what RAM held on flash"
+    port.out.clear()
+    port.parsed = 0
+    r = run(lk, port, [(proto.PUT, proto.put_payload(pid, len(data), zlib.crc32(data)))])
+    assert json.loads(r[0][1]) == {"offset": 128}
 
 
 def test_a_resumed_upload_acks_only_flushed_bytes(rig):

@@ -24,12 +24,21 @@ class FakeApp:
         self.sessions = 0
         self.progress = []
         self.out_port = None  # tests set it to see what was sent before show_later
+        self.arrivals = []  # (id, bytes, files in the store then) per photo painted from RAM
+        self.photos = str(tmp_path / "photos")
 
     def info(self):
         return {"fw": "test", "proto": proto.VERSION}
 
     def can_show(self, hdr):
         return hdr[1] == 4 and hdr[2] == 2
+
+    def arrived(self, photo_id, f):
+        """A photo painted from RAM: what it read, and what flash held then."""
+        f.seek(0)
+        data = bytearray(f.size)
+        f.readinto(data)
+        self.arrivals.append((photo_id, bytes(data), sorted(os.listdir(self.photos))))
 
     def photos_changed(self, new_id=None):
         self.changed.append(new_id)
@@ -144,7 +153,92 @@ def test_upload_lands_in_store(rig):
     assert store.ids() == [pid]
     with open(store.path(pid), "rb") as f:
         assert f.read() == data
-    assert app.changed == [pid]
+    # Held in RAM, checked, painted, then stored: flash had none of it then.
+    assert app.arrivals == [(pid, data, [])]
+    assert app.changed == [None]
+
+
+def test_a_photo_too_big_for_ram_streams_to_flash(rig, monkeypatch):
+    lk, port, store, app, _ = rig
+    data = small_frame()
+    monkeypatch.setattr(link, "RAM_MAX", len(data) - 1)
+    pid = frame_id(data)
+    r = session(rig, _h(upload, data, None, None, 7))
+    assert proto.ERR not in [k for k, _, _ in r], r
+    assert store.ids() == [pid]
+    assert app.arrivals == [] and app.changed == [pid], "shown when the session ends"
+
+
+def test_a_heap_too_full_streams_to_flash(rig, monkeypatch):
+    import ramfile
+
+    lk, port, store, app, _ = rig
+    data = small_frame()
+    monkeypatch.setattr(ramfile, "mem_free", lambda: link.RAM_SPARE + len(data) - 1)
+    pid = frame_id(data)
+    session(rig, _h(upload, data))
+    assert store.ids() == [pid] and app.arrivals == [] and app.changed == [pid]
+
+
+def test_a_ram_photo_that_fails_its_check_is_never_shown(rig):
+    lk, port, store, app, tmp = rig
+    data = small_frame()
+    wrong = frame_id(small_frame(color=0x07E0))
+    r = session(rig, _h(upload, data, wrong))
+    assert r[-1][0] == proto.ERR and r[-1][2][0] == proto.E_BAD_DATA
+    assert app.arrivals == [] and store.ids() == []
+    assert os.listdir(tmp / "photos") == []
+
+
+def test_a_ram_photo_the_flash_cannot_take_is_refused_and_replaced(rig):
+    lk, port, store, app, tmp = rig
+    data = small_frame()
+    pid = frame_id(data)
+    store.part_path = lambda photo_id: "/dev/null/%s.part" % photo_id  # not a directory
+    r = session(rig, _h(upload, data))
+    assert r[-1][0] == proto.ERR and r[-1][2][0] == proto.E_NO_SPACE
+    assert b"cannot write" in r[-1][2]
+    assert store.ids() == []
+    # It was painted; the app is told that it is not stored (and shows another).
+    assert [a[0] for a in app.arrivals] == [pid] and app.changed == [None]
+
+
+def test_a_host_going_back_mid_ram_upload_resumes_from_ram(rig):
+    lk, port, store, app, _ = rig
+    data = small_frame()
+    pid = frame_id(data)
+    put = proto.put_payload(pid, len(data), zlib.crc32(data))
+    h = Host().send(proto.PUT, put).send(proto.DATA, struct.pack("<I", 0) + data[:10])
+    h.send(proto.PUT, put).send(proto.DATA, struct.pack("<I", 10) + data[10:])
+    h.send(proto.COMMIT, pid.encode())
+    r = session(rig, h)
+    offsets = [json.loads(p) for k, _, p in r if k == proto.OK and p]
+    assert offsets == [{"offset": 0}, {"offset": 10}]
+    assert r[-1][0] == proto.OK and store.ids() == [pid]
+    assert app.arrivals[0][1] == data
+
+
+def test_a_session_cut_mid_ram_upload_keeps_what_came_on_flash(rig):
+    lk, port, store, app, _ = rig
+    data = small_frame()
+    pid = frame_id(data)
+    put = proto.put_payload(pid, len(data), zlib.crc32(data))
+    session(rig, Host().send(proto.PUT, put).send(proto.DATA, struct.pack("<I", 0) + data[:10]))
+    assert store.part_size(pid) == 10 and store.ids() == []
+    port.out.clear()
+    r = session(rig, Host().send(proto.PUT, put))
+    assert json.loads(r[0][2]) == {"offset": 10}
+
+
+def test_a_new_photo_replaces_a_ram_upload_and_leaves_no_part(rig):
+    lk, port, store, app, tmp = rig
+    one, two = small_frame(), small_frame(color=0x001F)
+    h = Host().send(proto.PUT, proto.put_payload(frame_id(one), len(one), zlib.crc32(one)))
+    h.send(proto.DATA, struct.pack("<I", 0) + one[:10])
+    upload(h, two)
+    r = session(rig, h)
+    assert r[-1][0] == proto.OK and store.ids() == [frame_id(two)]
+    assert [n for n in os.listdir(tmp / "photos") if n.endswith(".part")] == []
 
 
 def test_upload_reports_progress_to_the_app(rig):
