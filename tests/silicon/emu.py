@@ -337,6 +337,59 @@ def make_photos(folder: Path, n: int, seed: int = 0) -> list[Path]:
     return out
 
 
+RAMWR, CASET, RASET = 0x2C, 0x2A, 0x2B  # MIPI DCS, both panels
+PANEL_SIZE = 240  # both supported panels are 240x240
+CPU_HZ = 125_000_000  # the clock the firmware sets (app.py)
+
+
+def full_paints(spi_log: Path) -> list[tuple[int, int]]:
+    """(t_ns, cycles) at the last byte of every full-screen paint in the
+    capture: a window of the whole panel, RAMWR, then all its pixel bytes.
+    cycles: the CPU's busy cycles (the emulator counts no others) at the
+    start of the paint's last run, plus that run's length as if busy."""
+    need = PANEL_SIZE * PANEL_SIZE * 2
+    ends = []
+    cmd, args, full, got = None, b"", {}, -1
+    with open(spi_log) as f:
+        for line in f:
+            try:
+                rec = json.loads(line)
+            except json.JSONDecodeError:  # a line still being written
+                break
+            if rec.get("spi") != 1 or rec.get("cs") != 0:
+                continue
+            data = bytes.fromhex(rec["hex"])
+            if rec["dc"] == 0:
+                if cmd in (CASET, RASET):
+                    full[cmd] = args[:4] == bytes((0, 0, 0, PANEL_SIZE - 1))
+                cmd, args = data[-1], b""
+                got = 0 if cmd == RAMWR and full.get(CASET) and full.get(RASET) else -1
+            elif cmd in (CASET, RASET):
+                args += data
+            elif got >= 0:
+                got += len(data)
+                if got >= need:
+                    tail = (rec["t_end_ns"] - rec["t_ns"]) * CPU_HZ // 10**9
+                    ends.append((rec["t_end_ns"], rec["cycles"] + tail))
+                    got = -1
+    return ends
+
+
+def glass_after(bridge: Bridge, t0_ns: int, timeout: float = 300) -> tuple[int, int]:
+    """(t_ns, cycles) at the end of the first full-screen paint after t0_ns
+    (chip clock); wall time only bounds the wait."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            ends = [e for e in full_paints(bridge.spi_log) if e[0] > t0_ns]
+        except FileNotFoundError:
+            ends = []
+        if ends:
+            return ends[0]
+        time.sleep(0.5)
+    raise AssertionError("no full-screen paint after the upload")
+
+
 def sck_rates(spi_log: Path, min_bytes: int = 4096) -> list[float]:
     """SCK in Hz of each long run of panel data in the capture, from the
     chip's own clock (t_ns of the first and last byte of the run)."""
