@@ -174,7 +174,7 @@ def test_a_heap_too_full_streams_to_flash(rig, monkeypatch):
 
     lk, port, store, app, _ = rig
     data = small_frame()
-    monkeypatch.setattr(ramfile, "mem_free", lambda: link.RAM_SPARE + len(data) - 1)
+    monkeypatch.setattr(ramfile, "mem_free", lambda: link.RAM_SPARE - 1)
     pid = frame_id(data)
     session(rig, _h(upload, data))
     assert store.ids() == [pid] and app.arrivals == [] and app.changed == [pid]
