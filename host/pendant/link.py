@@ -40,6 +40,7 @@ RESTART_WAIT_S = 8.0  # a soft reset re-imports the app (~0.6 s of chip time) fi
 SOFT_RESET = b"\x03\x03\x02\x03\x04"
 REPL_MARKS = (b">>> ", b"raw REPL")
 REPL_PROBE = b"\x02\r"
+REPL_QUIET_S = 1.5  # a REPL answers a keypress within ms: this long silent, it is not one
 
 
 class LinkError(Exception):
@@ -207,15 +208,7 @@ class Client:
         if any(mark in self.heard for mark in REPL_MARKS):
             return True
         self._write(REPL_PROBE)
-        deadline = time.monotonic() + 1.5
-        while time.monotonic() < deadline:
-            try:
-                self._read(1, deadline)
-            except TimeoutError:
-                break
-            if any(mark in self.heard for mark in REPL_MARKS):
-                return True
-        return False
+        return self._listen_for(REPL_MARKS, REPL_QUIET_S, bytearray(self.heard))
 
     def _restart_app(self) -> None:
         """Soft-reset a board stopped at its REPL, so main.py starts the app,
@@ -228,13 +221,24 @@ class Client:
         # main.py rather than the old REPL's line editor, then for the app's
         # start line: booting is slow but visible (imports, then the panel).
         seen = bytearray()
-        for mark, wait in ((b"soft reboot", 3.0), (APP_STARTED, BOOT_WAIT_S)):
-            deadline = time.monotonic() + wait
-            while mark not in seen and time.monotonic() < deadline:
-                try:
-                    seen += self._read(1, deadline)
-                except TimeoutError:
-                    break
+        for mark, quiet in ((b"soft reboot", REPL_QUIET_S), (APP_STARTED, BOOT_WAIT_S)):
+            if not self._listen_for((mark,), quiet, seen):
+                break
+
+    def _listen_for(self, marks, quiet_s: float, seen: bytearray) -> bool:
+        """Read into seen until it holds one of marks; False once nothing
+        has come for quiet_s (or ALIVE_MAX_S in all). Every byte heard
+        extends the wait: a board still echoing what was typed at its REPL
+        is alive, however slowly it goes (an emulated chip on a loaded
+        machine runs ten times slower than a real one)."""
+        end = time.monotonic() + ALIVE_MAX_S
+        while not any(mark in seen for mark in marks):
+            deadline = min(time.monotonic() + quiet_s, end)
+            try:
+                seen += self._read(1, deadline)
+            except TimeoutError:
+                return False
+        return True
 
     def close(self) -> None:
         if self.ser is None:
