@@ -342,14 +342,15 @@ PANEL_SIZE = 240  # both supported panels are 240x240
 CPU_HZ = 125_000_000  # the clock the firmware sets (app.py)
 
 
-def full_paints(spi_log: Path) -> list[tuple[int, int]]:
-    """(t_ns, cycles) at the last byte of every full-screen paint in the
-    capture: a window of the whole panel, RAMWR, then all its pixel bytes.
-    cycles: the CPU's busy cycles (the emulator counts no others) at the
-    start of the paint's last run, plus that run's length as if busy."""
+def full_paints(spi_log: Path) -> list[tuple[int, int, int]]:
+    """(t_ns, cycles, cycles at its RAMWR) at the last byte of every
+    full-screen paint in the capture: a window of the whole panel, RAMWR,
+    then all its pixel bytes. cycles: the CPU's busy cycles (the emulator
+    counts no others) at the start of the paint's last run, plus that run's
+    length as if busy."""
     need = PANEL_SIZE * PANEL_SIZE * 2
     ends = []
-    cmd, args, full, got = None, b"", {}, -1
+    cmd, args, full, got, start = None, b"", {}, -1, 0
     with open(spi_log) as f:
         for line in f:
             try:
@@ -362,7 +363,7 @@ def full_paints(spi_log: Path) -> list[tuple[int, int]]:
             if rec["dc"] == 0:
                 if cmd in (CASET, RASET):
                     full[cmd] = args[:4] == bytes((0, 0, 0, PANEL_SIZE - 1))
-                cmd, args = data[-1], b""
+                cmd, args, start = data[-1], b"", rec["cycles"]
                 got = 0 if cmd == RAMWR and full.get(CASET) and full.get(RASET) else -1
             elif cmd in (CASET, RASET):
                 args += data
@@ -370,7 +371,7 @@ def full_paints(spi_log: Path) -> list[tuple[int, int]]:
                 got += len(data)
                 if got >= need:
                     tail = (rec["t_end_ns"] - rec["t_ns"]) * CPU_HZ // 10**9
-                    ends.append((rec["t_end_ns"], rec["cycles"] + tail))
+                    ends.append((rec["t_end_ns"], rec["cycles"] + tail, start))
                     got = -1
     return ends
 
@@ -385,7 +386,7 @@ def glass_after(bridge: Bridge, t0_ns: int, timeout: float = 300) -> tuple[int, 
         except FileNotFoundError:
             ends = []
         if ends:
-            return ends[0]
+            return ends[0][:2]
         time.sleep(0.5)
     raise AssertionError("no full-screen paint after the upload")
 
