@@ -199,6 +199,20 @@ def test_studio_in_firefox(studio_sim, firefox, tmp_path):
     msgs = {n: m for n, _, m in cards}
     assert msgs["broken.jpg"].startswith("broken.jpg: "), msgs
     assert all(m.endswith("KiB") for n, m in msgs.items() if n != "broken.jpg"), msgs
+    # Drawn as in Chromium: the broken card's empty picture paints nothing (no
+    # broken-image outline), and each control sits centred on its label's text.
+    error_frame = ".card[data-state=error] .frame"
+    drawn = ff("shot", selector=error_frame)
+    ff.eval(f"document.querySelector('{error_frame} .preview').hidden = true")
+    assert ff("shot", selector=error_frame) == drawn
+    ff.eval(f"document.querySelector('{error_frame} .preview').hidden = false")
+    off = ff.eval("""[...document.querySelectorAll('.card[data-state=ready] .controls label')]
+        .map((l) => { const r = document.createRange(); r.selectNodeContents(l.firstChild);
+                      const t = r.getBoundingClientRect();
+                      const c = l.querySelector('input, select').getBoundingClientRect();
+                      return [l.firstChild.textContent.trim(),
+                              (c.top + c.bottom) / 2 - (t.top + t.bottom) / 2]; })""")
+    assert len(off) == 6 and all(abs(d) <= 2 for _, d in off), off
     ready = [c for c in state()["cards"] if c["state"] == "ready"]
     assert [c["name"] for c in ready] == ["chelsea.jpg", "astronaut.jpg"]
     ff.wait("document.getElementById('fit').textContent"

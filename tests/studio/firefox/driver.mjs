@@ -75,6 +75,8 @@ const ops = {
   // What the file picker would hand the page (BiDi input.setFiles).
   upload: async ({ selector, paths }) => { await (await element(selector)).uploadFile(...paths); return null; },
   screenshot: async ({ path }) => { await page.screenshot({ path, fullPage: true }); return path; },
+  // One element as Firefox painted it: a PNG, base64.
+  shot: async ({ selector }) => (await element(selector)).screenshot({ encoding: 'base64' }),
   errors: () => errors.splice(0),
 };
 
