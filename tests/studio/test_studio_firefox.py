@@ -240,6 +240,21 @@ def test_studio_in_firefox(studio_sim, firefox, tmp_path):
     assert fx < ax and fy < ay, (moved["framing"], cat["shown"])
     ff.wait(f"document.querySelector(\".card[data-card='{cat['id']}'] .msg\")"
             ".textContent.includes('framed by hand')")
+
+    # -- zoom out with the wheel: the card's handler takes it, the page does not
+    # scroll (made taller than the window, as with many photos) ------------------
+    ff.eval("document.body.style.minHeight = '300vh'")
+    ff("wheel", x=cx, y=cy, dy=100)
+
+    def zoomed():
+        c = next(c for c in state()["cards"] if c["id"] == cat["id"])
+        smaller = c["framing"]["zoom"] < moved["framing"]["zoom"]
+        return c if c["state"] == "ready" and c["exact"] and smaller else None
+
+    z = wait_until(zoomed, what="the wheel's zoom")
+    assert z["framing"]["focus"] == moved["framing"]["focus"]
+    assert ff.eval("window.scrollY") == 0
+    ff.eval("document.body.style.minHeight = ''")
     wait_until(lambda: not any(c["state"] == "converting" for c in state()["cards"]),
                what="renders to finish")
     cat = next(c for c in state()["cards"] if c["id"] == cat["id"])
@@ -283,6 +298,8 @@ def test_studio_in_firefox(studio_sim, firefox, tmp_path):
     ff("mouse", steps=[["move", bx, by], ["down", 0, 0],
                        *[["move", bx, by + (ay - by) * i / 5] for i in range(1, 6)],
                        ["up", 0, 0]])
+    ff.wait(f"__drag.data === '{on[1]}' && __drag.over && __drag.over[0] === '{on[0]}'",
+            timeout=10)
     assert ff.eval("__drag") == {"data": on[1], "over": [on[0], True]}
     ff.eval(f"""(() => {{
         const dt = new DataTransfer();

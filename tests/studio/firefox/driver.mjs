@@ -61,6 +61,11 @@ const ops = {
     }
     return null;
   },
+  wheel: async ({ x, y, dy }) => {
+    await page.mouse.move(x, y);
+    await page.mouse.wheel({ deltaY: dy });
+    return null;
+  },
   // Typed as a person types: select what is there, type, Tab away (change fires).
   type: async ({ selector, text }) => {
     const el = await element(selector);
