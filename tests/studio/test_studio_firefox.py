@@ -52,7 +52,11 @@ class Firefox:
                                      stderr=self.log, text=True)
         self.lines: queue.Queue[str] = queue.Queue()
         threading.Thread(target=self._read, daemon=True).start()
-        self.version = self._answer(90)
+        try:
+            self.version = self._answer(90)  # Firefox is up
+        except AssertionError:
+            self.close()
+            raise
 
     def _read(self):
         for line in self.proc.stdout:
@@ -65,7 +69,9 @@ class Firefox:
         except queue.Empty:
             raise AssertionError(f"the Firefox driver said nothing for {timeout} s") from None
         if not line:
-            raise AssertionError(f"the Firefox driver exited: {self.log.name}")
+            self.log.flush()
+            tail = Path(self.log.name).read_text()[-2000:]
+            raise AssertionError(f"the Firefox driver exited; its stderr:\n{tail}")
         reply = json.loads(line)
         if not reply["ok"]:
             raise AssertionError(reply["error"])
