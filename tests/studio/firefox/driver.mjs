@@ -44,7 +44,6 @@ async function element(selector) {
 
 // Each op does one thing a person (or the OS) does to the page.
 const ops = {
-  version: () => browser.version(),
   goto: ({ url }) => page.goto(url).then(() => null),
   // expr: a JavaScript expression; a promise is awaited.
   eval: ({ expr }) => page.evaluate(expr),
@@ -68,8 +67,7 @@ const ops = {
   },
   // Typed as a person types: select what is there, type, Tab away (change fires).
   type: async ({ selector, text }) => {
-    const el = await element(selector);
-    await el.click({ count: 3 });
+    await (await element(selector)).click();
     await page.keyboard.down('Control');
     await page.keyboard.press('a');
     await page.keyboard.up('Control');
