@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 OLDEST_MPY := 1.22.2
 
-.PHONY: demo test lint typecheck mpy clean enclosure bench wiring dist chromium mutants
+.PHONY: demo test lint typecheck mpy clean enclosure bench wiring dist chromium firefox mutants
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,7 +25,7 @@ demo: $(STAMP)
 	$(BIN)/pendant demo --screen demo-screen.png
 
 ## test: lint, type-check and compile the firmware, then the whole test suite
-test: $(STAMP) lint typecheck mpy chromium
+test: $(STAMP) lint typecheck mpy chromium firefox
 	$(BIN)/pytest -q
 
 # The studio's browser test drives Debian's chromium (Playwright's own browser
@@ -36,6 +36,25 @@ chromium:
 			DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium; \
 		else echo "chromium not found (apt-get install chromium as root): the studio's browser test will skip"; fi; \
 	fi
+
+# The studio's Firefox test drives Debian's firefox-esr over WebDriver BiDi with
+# puppeteer-core from node (pinned by tests/studio/firefox/package-lock.json;
+# it never downloads a browser). firefox-esr is installed only where it is
+# missing; needs root. Without node the test skips.
+FFDRV := tests/studio/firefox
+ifneq ($(shell command -v npm),)
+firefox: $(FFDRV)/node_modules/.package-lock.json
+endif
+firefox:
+	@if [ ! -x /usr/bin/firefox-esr ]; then \
+		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && \
+			DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends firefox-esr; \
+		else echo "firefox-esr not found (apt-get install firefox-esr as root): the studio's Firefox test will skip"; fi; \
+	fi
+	@command -v npm >/dev/null 2>&1 || echo "node/npm not found: the studio's Firefox test will skip"
+
+$(FFDRV)/node_modules/.package-lock.json: $(FFDRV)/package.json $(FFDRV)/package-lock.json
+	cd $(FFDRV) && PUPPETEER_SKIP_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error
 
 ## mutants: mutation testing of the core modules (slow; MODULES="power store" for some)
 mutants: $(STAMP)
@@ -63,7 +82,7 @@ dist: $(STAMP)
 	$(BIN)/python -m build --outdir dist .
 
 clean:
-	rm -rf $(VENV) build dist *.egg-info demo-screen.png
+	rm -rf $(VENV) build dist *.egg-info demo-screen.png $(FFDRV)/node_modules
 
 ## enclosure: render hardware/enclosure/heart_case.stl and .png with OpenSCAD
 # Needs the apt packages openscad and (headless machines) xvfb; installs nothing.

@@ -10,8 +10,19 @@ export function init(refreshNow) {
   refresh = refreshNow;
   $('settings').addEventListener('change', async (ev) => {
     const input = ev.target;
-    const value = input.name === 'transition' ? input.value : Number(input.value);
     $('settings-error').textContent = '';
+    // Firefox lets letters into a number field (Chromium refuses them), and
+    // either can be emptied: value is then '' and Number('') is 0, which would
+    // silently mean "never" for the timers. Nothing is sent; the next poll puts
+    // the pendant's own value back.
+    if (input.type === 'number' && (input.value === '' || !input.validity.valid)) {
+      const label = input.closest('label').firstChild.textContent.trim();
+      const range = input.max ? `from ${input.min} to ${input.max}` : `of ${input.min} or more`;
+      $('settings-error').textContent = `${label}: enter a whole number ${range}`;
+      refresh();
+      return;
+    }
+    const value = input.name === 'transition' ? input.value : Number(input.value);
     try {
       await api('POST', '/api/pendant/settings', { [input.name]: value });
     } catch (e) {
