@@ -29,8 +29,9 @@ from pendant.photo import RenderOptions, render
 
 ROOT = Path(__file__).resolve().parents[2]
 EMU = Path(os.environ.get("PENDANT_RP2EMU", ROOT.parent / "shared" / "rp2emu"))
-MODULES = ("frame", "predcodec", "predcodec_thumb", "predcodec_viper", "fastcopy", "blend",
-           "blend_thumb", "painter", "transition", "dcs", "gc9a01", "spidma")
+MODULES = ("frame", "predcodec", "predcodec_thumb", "predcodec_viper", "ricecodec",
+           "ricecodec_thumb", "fastcopy", "blend", "blend_thumb", "painter", "transition", "dcs",
+           "gc9a01", "spidma")
 FADE_WEIGHT = 16
 # Cycles for FrameReader.rows_into over the 30 strips of the astronaut sample
 # (lossless, 26.6 KB) at 125 MHz: 12.85 M measured 2026-12-03 (MicroPython
@@ -41,8 +42,9 @@ MARKER_PIN = 22
 CHIP = """
 import binascii, hashlib, machine, time
 machine.freq(125_000_000, 125_000_000)
-import painter, predcodec_thumb
+import painter, predcodec_thumb, ricecodec_thumb
 assert painter.decode_strip is predcodec_thumb.decode_strip, "Thumb decoder not in use"
+assert painter.rice_strip is ricecodec_thumb.decode_strip, "Thumb decoder not in use"
 pin = machine.Pin(%(pin)d, machine.Pin.OUT, value=0)
 for name, w, h, timed in %(frames)r:
     r = painter.FrameReader(w, h)
@@ -189,22 +191,34 @@ def make_frames(dest: Path) -> list[tuple[str, int, int, bool, str]]:
         out.append((name, w, h, timed, hashlib.sha256(frames.decode(data)[2]).hexdigest()))
 
     r = render(ROOT / "host" / "pendant" / "samples" / "astronaut.jpg", RenderOptions())
-    add("astro-l.frm", frames.from_render(r, "lossless").data, 240, 240, timed=True)
+    lossless = frames.from_render(r, "lossless")
+    assert lossless.encoding == fmt.ENC_RICE
+    add("astro-l.frm", lossless.data, 240, 240, timed=True)
     add("astro-v.frm", frames.from_render(r, "visual").data, 240, 240)
     spans = frames.spans_from_coverage(r.coverage, 240, 240)  # ENC_SPANS: rows copied
     add("astro-s.frm", frames.encode_spans(r.rgb565, spans, r.background, 240, 240), 240, 240)
+    # a photo stored by an older host (ENC_PRED) still shows
+    add("astro-p.frm", fmt.pack(240, 240, r.background, spans,
+                                frames.pred_pixels_reference(r.rgb565, spans, r.background, 240),
+                                fmt.ENC_PRED), 240, 240)
     vectors = ROOT / "tests" / "vectors"
     picture = bytes.fromhex((vectors / "picture_branches_24x12.hex").read_text())
     for v in ("lossless", "near213"):
         data = bytes.fromhex((vectors / f"frame_pred_branches_{v}_24x12.hex").read_text())
         add(f"branches-{v}.frm", data, 24, 12)
     assert out[-2][4] == hashlib.sha256(picture).hexdigest()  # lossless: the source picture
+    for v in ("lossless", "near213"):
+        data = bytes.fromhex((vectors / f"frame_rice_branches_{v}_24x12.hex").read_text())
+        add(f"rbranches-{v}.frm", data, 24, 12)
+    assert out[-2][4] == hashlib.sha256(picture).hexdigest()
     w, h = 48, 44  # a last strip of 4 rows
     px, cov = synthetic(w, h, 7)
     spans = frames.spans_from_coverage(cov, w, h)
     for near in ((0, 0, 0), (1, 1, 1), (3, 0, 2), (0, 3, 1)):
         pixels = frames.pred_pixels_reference(px, spans, 0x1234, w, near)
         add("syn-%d%d%d.frm" % near, fmt.pack(w, h, 0x1234, spans, pixels, fmt.ENC_PRED), w, h)
+        pixels = frames.rice_pixels_reference(px, spans, 0x1234, w, near)
+        add("rsyn-%d%d%d.frm" % near, fmt.pack(w, h, 0x1234, spans, pixels, fmt.ENC_RICE), w, h)
     return out
 
 
