@@ -26,6 +26,7 @@ try:  # Thumb assembly on Cortex-M (the RP2040's M0+): a strip of rows per call
     from predcodec_thumb import decode_strip
     from ricecodec_thumb import decode_strip as rice_strip
     from ricecodec_thumb import start as rice_start
+    from ricecodec_thumb import tables as rice_tables
 except (ImportError, SyntaxError, ValueError, TypeError) as e:  # no inline assembler here
     decode_strip = None
     rice_strip = None
@@ -125,8 +126,7 @@ class FrameReader:
             self.bgrow = mv[CHUNK : CHUNK + rb]
             self._last = mv[CHUNK + rb : CHUNK + 2 * rb]
             self.spans = mv[CHUNK + 2 * rb : spans_end]
-            self._tab = mv[self._taboff :]
-            ricecodec.unary_table(self._tab)
+            rice_tables(mv[self._taboff :])
             self._hd = None
         else:
             self.bgrow = bytearray(rb)

@@ -74,7 +74,7 @@ ST_BG_R = const(6)
 ST_BG_G = const(7)
 ST_BG_B = const(8)
 ST_RECOFF = const(16)  # Thumb: offset in the reader's buffer of the pixel records
-ST_TABOFF = const(17)  # Thumb: offset of the unary table (ktabs follow, 128 bytes each)
+ST_TABOFF = const(17)  # Thumb: offset of its tables (TAB_SIZE bytes)
 ST_STEP = const(18)  # 2 * near + 1 for G, R, B
 ST_DX0 = const(21)  # Thumb: columns whose records hold the row above: [DX0, DX1)
 ST_DX1 = const(22)
@@ -82,10 +82,12 @@ ST_BG = const(23)  # background G, R, B (channel order)
 ST_LOSSLESS = const(27)  # Thumb: 1 when near is 0 on every channel
 ST_K = const(32)  # the frame's k[12] (the reference decoder reads them here)
 
-# Thumb decoder's tables (ricecodec_thumb.py): the unary table (256 bytes:
-# the number of leading one-bits of a byte), then per channel a ktab (128
-# bytes: activity d -> k, filled by ricecodec_thumb.start).
-TAB_SIZE = const(640)
+# Thumb decoder's tables (ricecodec_thumb.py): the code table (8 x 256
+# halfwords: by k and the next 8 bits, a short code's length and m), the
+# unary table (256 bytes: the number of leading one-bits of a byte), then
+# per channel a ktab (128 bytes: activity d -> k, filled by
+# ricecodec_thumb.start when a frame is opened).
+TAB_SIZE = const(4736)
 REC_BYTES = const(8)  # per column: G, R, B of the row above, then G's surprise twice
 
 # decode_row() results
@@ -122,15 +124,6 @@ def reset_state(st, p, background):
     st[ST_LOSSLESS] = 0 if p[0] or p[1] or p[2] else 1
     for i in range(K_COUNT):
         st[ST_K + i] = p[NEAR_SIZE + i]
-
-
-def unary_table(tab):
-    """tab[0:256]: leading one-bits of each byte (8 for 0xFF: an escape)."""
-    for v in range(256):
-        n = 0
-        while n < 8 and v & (0x80 >> n):
-            n += 1
-        tab[v] = n
 
 
 def decode_row(src, cur, prev, st, hd):

@@ -299,8 +299,9 @@ def decode_strip(r0, r1, r2, r3):
     ldr(r6, [r5, 88])
     ldrh(r2, [r5, 34])
     add(r6, r6, r2)
-    add(r6, 128)
-    add(r6, 128)  # the ktabs follow the unary table
+    mov(r2, 17)
+    lsl(r2, r2, 8)
+    add(r6, r6, r2)  # the ktabs: after the code table (4,096) and the unary table (256)
     lsl(r2, r7, 7)
     add(r6, r6, r2)
     mov(r12, r6)
@@ -379,23 +380,20 @@ def decode_strip(r0, r1, r2, r3):
     data(2, 0x4400 | (12 << 3) | 6)  # add r6, r12: + the ktab
     ldrb(r6, [r6, 0])  # k
     mov(r3, r5)  # the next c
-    # unary: the leading one-bits (8: an escape), then the low k bits of m
+    # the code: one table lookup by k and the next 8 bits gives its
+    # length and m, when it is at most 8 bits long (0: longer, or an escape)
     lsr(r5, r0, 24)
-    data(2, 0x4400 | (10 << 3) | 5)  # add r5, r10: + the unary table
-    ldrb(r5, [r5, 0])
-    cmp(r5, 8)
-    beq(NGESC)
-    add(r2, r5, 1)
+    lsl(r2, r6, 8)
+    add(r5, r5, r2)
+    lsl(r5, r5, 1)
+    data(2, 0x4400 | (10 << 3) | 5)  # add r5, r10: + the code table
+    ldrh(r5, [r5, 0])
+    lsr(r2, r5, 8)  # the length
+    beq(NGSLOW)
     lsl(r0, r2)
     sub(r1, r1, r2)
-    lsl(r5, r6)
-    sub(r1, r1, r6)
-    mov(r2, r0)
-    lsl(r0, r6)
-    neg(r6, r6)
-    add(r6, 32)
-    lsr(r2, r6)  # a shift by 32 (k = 0) gives 0
-    orr(r5, r2)  # m
+    lsl(r5, r5, 24)
+    lsr(r5, r5, 24)  # m
     label(NGM)
     cmp(r5, 127)
     bhi(NGBAD)
@@ -426,6 +424,27 @@ def decode_strip(r0, r1, r2, r3):
     label(NGV0)
     mov(r2, 0)
     b(NGVOK)
+    label(NGSLOW)  # the leading one-bits (8: an escape), then k bits
+    lsr(r5, r0, 24)
+    data(2, 0x4400 | (10 << 3) | 5)  # add r5, r10
+    mov(r2, 1)
+    lsl(r2, r2, 12)
+    add(r5, r5, r2)  # the unary table follows the code table
+    ldrb(r5, [r5, 0])
+    cmp(r5, 8)
+    beq(NGESC)
+    add(r2, r5, 1)
+    lsl(r0, r2)
+    sub(r1, r1, r2)
+    lsl(r5, r6)
+    sub(r1, r1, r6)
+    mov(r2, r0)
+    lsl(r0, r6)
+    neg(r6, r6)
+    add(r6, 32)
+    lsr(r2, r6)  # a shift by 32 (k = 0) gives 0
+    orr(r5, r2)  # m
+    b(NGM)
     label(NGESC)
     lsl(r0, r0, 8)
     lsr(r5, r0, 25)
@@ -514,23 +533,20 @@ def decode_strip(r0, r1, r2, r3):
     cmp(r7, 31)
     bhi(NRPFIX)
     label(NRPOK)
-    # unary: the leading one-bits (8: an escape), then the low k bits of m
+    # the code: one table lookup by k and the next 8 bits gives its
+    # length and m, when it is at most 8 bits long (0: longer, or an escape)
     lsr(r5, r0, 24)
-    data(2, 0x4400 | (10 << 3) | 5)  # add r5, r10: + the unary table
-    ldrb(r5, [r5, 0])
-    cmp(r5, 8)
-    beq(NRESC)
-    add(r2, r5, 1)
+    lsl(r2, r6, 8)
+    add(r5, r5, r2)
+    lsl(r5, r5, 1)
+    data(2, 0x4400 | (10 << 3) | 5)  # add r5, r10: + the code table
+    ldrh(r5, [r5, 0])
+    lsr(r2, r5, 8)  # the length
+    beq(NRSLOW)
     lsl(r0, r2)
     sub(r1, r1, r2)
-    lsl(r5, r6)
-    sub(r1, r1, r6)
-    mov(r2, r0)
-    lsl(r0, r6)
-    neg(r6, r6)
-    add(r6, 32)
-    lsr(r2, r6)  # a shift by 32 (k = 0) gives 0
-    orr(r5, r2)  # m
+    lsl(r5, r5, 24)
+    lsr(r5, r5, 24)  # m
     label(NRM)
     cmp(r5, 63)
     bhi(NRBAD)
@@ -565,6 +581,27 @@ def decode_strip(r0, r1, r2, r3):
     label(NRP0)
     mov(r7, 0)
     b(NRPOK)
+    label(NRSLOW)  # the leading one-bits (8: an escape), then k bits
+    lsr(r5, r0, 24)
+    data(2, 0x4400 | (10 << 3) | 5)  # add r5, r10
+    mov(r2, 1)
+    lsl(r2, r2, 12)
+    add(r5, r5, r2)  # the unary table follows the code table
+    ldrb(r5, [r5, 0])
+    cmp(r5, 8)
+    beq(NRESC)
+    add(r2, r5, 1)
+    lsl(r0, r2)
+    sub(r1, r1, r2)
+    lsl(r5, r6)
+    sub(r1, r1, r6)
+    mov(r2, r0)
+    lsl(r0, r6)
+    neg(r6, r6)
+    add(r6, 32)
+    lsr(r2, r6)  # a shift by 32 (k = 0) gives 0
+    orr(r5, r2)  # m
+    b(NRM)
     label(NRESC)
     lsl(r0, r0, 8)
     lsr(r5, r0, 25)
@@ -653,23 +690,20 @@ def decode_strip(r0, r1, r2, r3):
     cmp(r7, 31)
     bhi(NBPFIX)
     label(NBPOK)
-    # unary: the leading one-bits (8: an escape), then the low k bits of m
+    # the code: one table lookup by k and the next 8 bits gives its
+    # length and m, when it is at most 8 bits long (0: longer, or an escape)
     lsr(r5, r0, 24)
-    data(2, 0x4400 | (10 << 3) | 5)  # add r5, r10: + the unary table
-    ldrb(r5, [r5, 0])
-    cmp(r5, 8)
-    beq(NBESC)
-    add(r2, r5, 1)
+    lsl(r2, r6, 8)
+    add(r5, r5, r2)
+    lsl(r5, r5, 1)
+    data(2, 0x4400 | (10 << 3) | 5)  # add r5, r10: + the code table
+    ldrh(r5, [r5, 0])
+    lsr(r2, r5, 8)  # the length
+    beq(NBSLOW)
     lsl(r0, r2)
     sub(r1, r1, r2)
-    lsl(r5, r6)
-    sub(r1, r1, r6)
-    mov(r2, r0)
-    lsl(r0, r6)
-    neg(r6, r6)
-    add(r6, 32)
-    lsr(r2, r6)  # a shift by 32 (k = 0) gives 0
-    orr(r5, r2)  # m
+    lsl(r5, r5, 24)
+    lsr(r5, r5, 24)  # m
     label(NBM)
     cmp(r5, 63)
     bhi(NBBAD)
@@ -704,6 +738,27 @@ def decode_strip(r0, r1, r2, r3):
     label(NBP0)
     mov(r7, 0)
     b(NBPOK)
+    label(NBSLOW)  # the leading one-bits (8: an escape), then k bits
+    lsr(r5, r0, 24)
+    data(2, 0x4400 | (10 << 3) | 5)  # add r5, r10
+    mov(r2, 1)
+    lsl(r2, r2, 12)
+    add(r5, r5, r2)  # the unary table follows the code table
+    ldrb(r5, [r5, 0])
+    cmp(r5, 8)
+    beq(NBESC)
+    add(r2, r5, 1)
+    lsl(r0, r2)
+    sub(r1, r1, r2)
+    lsl(r5, r6)
+    sub(r1, r1, r6)
+    mov(r2, r0)
+    lsl(r0, r6)
+    neg(r6, r6)
+    add(r6, 32)
+    lsr(r2, r6)  # a shift by 32 (k = 0) gives 0
+    orr(r5, r2)  # m
+    b(NBM)
     label(NBESC)
     lsl(r0, r0, 8)
     lsr(r5, r0, 25)
@@ -786,23 +841,20 @@ def decode_strip(r0, r1, r2, r3):
     data(2, 0x4400 | (12 << 3) | 6)  # add r6, r12: + the ktab
     ldrb(r6, [r6, 0])  # k
     mov(r3, r5)  # the next c
-    # unary: the leading one-bits (8: an escape), then the low k bits of m
+    # the code: one table lookup by k and the next 8 bits gives its
+    # length and m, when it is at most 8 bits long (0: longer, or an escape)
     lsr(r5, r0, 24)
-    data(2, 0x4400 | (10 << 3) | 5)  # add r5, r10: + the unary table
-    ldrb(r5, [r5, 0])
-    cmp(r5, 8)
-    beq(LGESC)
-    add(r2, r5, 1)
+    lsl(r2, r6, 8)
+    add(r5, r5, r2)
+    lsl(r5, r5, 1)
+    data(2, 0x4400 | (10 << 3) | 5)  # add r5, r10: + the code table
+    ldrh(r5, [r5, 0])
+    lsr(r2, r5, 8)  # the length
+    beq(LGSLOW)
     lsl(r0, r2)
     sub(r1, r1, r2)
-    lsl(r5, r6)
-    sub(r1, r1, r6)
-    mov(r2, r0)
-    lsl(r0, r6)
-    neg(r6, r6)
-    add(r6, 32)
-    lsr(r2, r6)  # a shift by 32 (k = 0) gives 0
-    orr(r5, r2)  # m
+    lsl(r5, r5, 24)
+    lsr(r5, r5, 24)  # m
     label(LGM)
     cmp(r5, 127)
     bhi(LGBAD)
@@ -831,6 +883,27 @@ def decode_strip(r0, r1, r2, r3):
     label(LGV0)
     mov(r2, 0)
     b(LGVOK)
+    label(LGSLOW)  # the leading one-bits (8: an escape), then k bits
+    lsr(r5, r0, 24)
+    data(2, 0x4400 | (10 << 3) | 5)  # add r5, r10
+    mov(r2, 1)
+    lsl(r2, r2, 12)
+    add(r5, r5, r2)  # the unary table follows the code table
+    ldrb(r5, [r5, 0])
+    cmp(r5, 8)
+    beq(LGESC)
+    add(r2, r5, 1)
+    lsl(r0, r2)
+    sub(r1, r1, r2)
+    lsl(r5, r6)
+    sub(r1, r1, r6)
+    mov(r2, r0)
+    lsl(r0, r6)
+    neg(r6, r6)
+    add(r6, 32)
+    lsr(r2, r6)  # a shift by 32 (k = 0) gives 0
+    orr(r5, r2)  # m
+    b(LGM)
     label(LGESC)
     lsl(r0, r0, 8)
     lsr(r5, r0, 25)
@@ -918,23 +991,20 @@ def decode_strip(r0, r1, r2, r3):
     cmp(r7, 31)
     bhi(LRPFIX)
     label(LRPOK)
-    # unary: the leading one-bits (8: an escape), then the low k bits of m
+    # the code: one table lookup by k and the next 8 bits gives its
+    # length and m, when it is at most 8 bits long (0: longer, or an escape)
     lsr(r5, r0, 24)
-    data(2, 0x4400 | (10 << 3) | 5)  # add r5, r10: + the unary table
-    ldrb(r5, [r5, 0])
-    cmp(r5, 8)
-    beq(LRESC)
-    add(r2, r5, 1)
+    lsl(r2, r6, 8)
+    add(r5, r5, r2)
+    lsl(r5, r5, 1)
+    data(2, 0x4400 | (10 << 3) | 5)  # add r5, r10: + the code table
+    ldrh(r5, [r5, 0])
+    lsr(r2, r5, 8)  # the length
+    beq(LRSLOW)
     lsl(r0, r2)
     sub(r1, r1, r2)
-    lsl(r5, r6)
-    sub(r1, r1, r6)
-    mov(r2, r0)
-    lsl(r0, r6)
-    neg(r6, r6)
-    add(r6, 32)
-    lsr(r2, r6)  # a shift by 32 (k = 0) gives 0
-    orr(r5, r2)  # m
+    lsl(r5, r5, 24)
+    lsr(r5, r5, 24)  # m
     label(LRM)
     cmp(r5, 63)
     bhi(LRBAD)
@@ -967,6 +1037,27 @@ def decode_strip(r0, r1, r2, r3):
     label(LRP0)
     mov(r7, 0)
     b(LRPOK)
+    label(LRSLOW)  # the leading one-bits (8: an escape), then k bits
+    lsr(r5, r0, 24)
+    data(2, 0x4400 | (10 << 3) | 5)  # add r5, r10
+    mov(r2, 1)
+    lsl(r2, r2, 12)
+    add(r5, r5, r2)  # the unary table follows the code table
+    ldrb(r5, [r5, 0])
+    cmp(r5, 8)
+    beq(LRESC)
+    add(r2, r5, 1)
+    lsl(r0, r2)
+    sub(r1, r1, r2)
+    lsl(r5, r6)
+    sub(r1, r1, r6)
+    mov(r2, r0)
+    lsl(r0, r6)
+    neg(r6, r6)
+    add(r6, 32)
+    lsr(r2, r6)  # a shift by 32 (k = 0) gives 0
+    orr(r5, r2)  # m
+    b(LRM)
     label(LRESC)
     lsl(r0, r0, 8)
     lsr(r5, r0, 25)
@@ -1054,23 +1145,20 @@ def decode_strip(r0, r1, r2, r3):
     cmp(r7, 31)
     bhi(LBPFIX)
     label(LBPOK)
-    # unary: the leading one-bits (8: an escape), then the low k bits of m
+    # the code: one table lookup by k and the next 8 bits gives its
+    # length and m, when it is at most 8 bits long (0: longer, or an escape)
     lsr(r5, r0, 24)
-    data(2, 0x4400 | (10 << 3) | 5)  # add r5, r10: + the unary table
-    ldrb(r5, [r5, 0])
-    cmp(r5, 8)
-    beq(LBESC)
-    add(r2, r5, 1)
+    lsl(r2, r6, 8)
+    add(r5, r5, r2)
+    lsl(r5, r5, 1)
+    data(2, 0x4400 | (10 << 3) | 5)  # add r5, r10: + the code table
+    ldrh(r5, [r5, 0])
+    lsr(r2, r5, 8)  # the length
+    beq(LBSLOW)
     lsl(r0, r2)
     sub(r1, r1, r2)
-    lsl(r5, r6)
-    sub(r1, r1, r6)
-    mov(r2, r0)
-    lsl(r0, r6)
-    neg(r6, r6)
-    add(r6, 32)
-    lsr(r2, r6)  # a shift by 32 (k = 0) gives 0
-    orr(r5, r2)  # m
+    lsl(r5, r5, 24)
+    lsr(r5, r5, 24)  # m
     label(LBM)
     cmp(r5, 63)
     bhi(LBBAD)
@@ -1103,6 +1191,27 @@ def decode_strip(r0, r1, r2, r3):
     label(LBP0)
     mov(r7, 0)
     b(LBPOK)
+    label(LBSLOW)  # the leading one-bits (8: an escape), then k bits
+    lsr(r5, r0, 24)
+    data(2, 0x4400 | (10 << 3) | 5)  # add r5, r10
+    mov(r2, 1)
+    lsl(r2, r2, 12)
+    add(r5, r5, r2)  # the unary table follows the code table
+    ldrb(r5, [r5, 0])
+    cmp(r5, 8)
+    beq(LBESC)
+    add(r2, r5, 1)
+    lsl(r0, r2)
+    sub(r1, r1, r2)
+    lsl(r5, r6)
+    sub(r1, r1, r6)
+    mov(r2, r0)
+    lsl(r0, r6)
+    neg(r6, r6)
+    add(r6, 32)
+    lsr(r2, r6)  # a shift by 32 (k = 0) gives 0
+    orr(r5, r2)  # m
+    b(LBM)
     label(LBESC)
     lsl(r0, r0, 8)
     lsr(r5, r0, 25)
@@ -1229,11 +1338,12 @@ def start(r0, r1):
     add(r2, 8)
     cmp(r2, r3)
     bne(REC)
-    # the ktabs: 3 x 128 bytes after the 256-byte unary table
+    # the ktabs: 3 x 128 bytes
     ldrh(r2, [r1, 34])  # TABOFF
     add(r2, r2, r0)
-    add(r2, 128)
-    add(r2, 128)
+    mov(r3, 17)
+    lsl(r3, r3, 8)
+    add(r2, r2, r3)  # 4,352 on: after the code and unary tables
     mov(r3, r1)
     add(r3, 64)  # ST_K: k of G context 0, then 1, 2, 3, then R, then B
     mov(r7, 0)  # channel
@@ -1262,3 +1372,68 @@ def start(r0, r1):
     add(r7, 1)
     cmp(r7, 3)
     bne(CH)
+
+
+# tables(tab): the decoder's fixed tables, once per reader: at tab + 4,096 the
+# unary table (256 bytes: the leading one-bits of a byte, 8 for 0xFF); at tab
+# the code table, 8 x 256 halfwords: for k and the next 8 bits of the stream,
+# (length << 8) | m of the code they start with when it is at most 8 bits
+# long, else 0.
+@micropython.asm_thumb
+def tables(r0):
+    mov(r1, 1)
+    lsl(r1, r1, 12)
+    add(r1, r1, r0)  # the unary table
+    mov(r3, 0)  # the byte
+    label(U)
+    mov(r4, 0)  # its leading one-bits
+    lsl(r5, r3, 24)
+    label(UL)
+    lsl(r5, r5, 1)
+    bcc(UD)
+    add(r4, 1)
+    cmp(r4, 8)
+    bne(UL)
+    label(UD)
+    add(r6, r1, r3)
+    strb(r4, [r6, 0])
+    add(r3, 1)
+    lsr(r6, r3, 8)
+    beq(U)
+    mov(r2, 0)  # k
+    label(K)
+    mov(r3, 0)  # the next 8 bits
+    label(B)
+    add(r4, r1, r3)
+    ldrb(r4, [r4, 0])  # u
+    add(r5, r4, 1)
+    add(r5, r5, r2)  # the length u + 1 + k
+    mov(r6, 0)
+    cmp(r4, 8)
+    beq(STORE)
+    cmp(r5, 8)
+    bgt(STORE)
+    add(r7, r4, 1)
+    mov(r6, r3)
+    lsl(r6, r7)
+    lsl(r6, r6, 24)
+    lsr(r6, r6, 24)  # the bits after the unary part
+    mov(r7, 8)
+    sub(r7, r7, r2)
+    lsr(r6, r7)  # their first k
+    lsl(r4, r2)
+    orr(r6, r4)  # m = u << k | those
+    lsl(r5, r5, 8)
+    orr(r6, r5)
+    label(STORE)
+    lsl(r7, r2, 8)
+    add(r7, r7, r3)
+    lsl(r7, r7, 1)
+    add(r7, r7, r0)
+    strh(r6, [r7, 0])
+    add(r3, 1)
+    lsr(r7, r3, 8)
+    beq(B)
+    add(r2, 1)
+    cmp(r2, 8)
+    bne(K)
