@@ -26,17 +26,21 @@ try:  # Thumb assembly on Cortex-M (the RP2040's M0+): a strip of rows per call
     from predcodec_thumb import decode_strip
     from ricecodec_thumb import decode_strip as rice_strip
     from ricecodec_thumb import start as rice_start
+    from ricecodec_thumb import span_copy
     from ricecodec_thumb import tables as rice_tables
 except (ImportError, SyntaxError, ValueError, TypeError) as e:  # no inline assembler here
     decode_strip = None
     rice_strip = None
     rice_start = None
+    span_copy = None
     if sys.platform == "rp2":  # expected elsewhere (the simulator's unix port)
         print("painter: Thumb decoder unavailable (%s): decoding slower" % e)
 decode_row = predcodec.decode_row
+rice_row = ricecodec.decode_row
 if decode_strip is None:  # row by row, in viper where the emitter exists
     try:  # (not imported beside the assembly: loading it costs ~60 ms at boot)
         from predcodec_viper import decode_row
+        from ricecodec_viper import decode_row as rice_row
     except (ImportError, SyntaxError, ValueError, TypeError) as e:  # no emitter; ViperTypeError
         if sys.implementation.name == "micropython":  # on CPython (tests) it is expected
             print("painter: viper decoder unavailable (%s): decoding slower" % e)
@@ -100,7 +104,7 @@ except (ImportError, SyntaxError, ValueError, TypeError):  # no inline assembler
 
 
 STRIP_ROWS = 8  # 8 rows of 240 px = 3,840 bytes per SPI burst
-CHUNK = 2048  # decode_strip reads the file this much at a time (> one row record)
+CHUNK = 4096  # decode_strip reads the file this much at a time (> one row record)
 NEED = 1  # decode_strip: refill the chunk
 
 
@@ -293,7 +297,7 @@ class FrameReader:
                 st[ST_X1] = x1
                 st[ST_LEN] = n
                 if enc == frame.ENC_RICE:
-                    err = ricecodec.decode_row(scratch, cur, self._prev, st, self._hd)
+                    err = rice_row(scratch, cur, self._prev, st, self._hd)
                 else:
                     err = decode_row(scratch, cur, self._prev, st)
                 if err:
@@ -301,6 +305,51 @@ class FrameReader:
         dst[off : off + self.row_bytes] = cur
         self._cur = self._prev
         self._prev = cur
+
+
+class RamRows:
+    """A frame's rows from RAM: its span pixels, decoded once by its reader
+    (a cross-fade's new photo, so each fade frame decodes only the old one).
+    Pixels on the Thumb path only (span_copy); allocation-free after load().
+    """
+
+    def __init__(self, reader, ram):
+        self.reader = reader  # opened on the frame: its spans and background stay there
+        self.ram = ram
+
+    @staticmethod
+    def size(reader, pixel_count):
+        """Bytes of RAM a frame's spans take (rows padded to a word boundary)."""
+        return 2 * pixel_count + 2 * reader.height
+
+    def load(self, strip):
+        """Decode the whole frame once (strip: scratch of STRIP_ROWS rows)."""
+        r = self.reader
+        st = r._st
+        st[ricecodec.ST_RAMPOS] = 0
+        st[ricecodec.ST_DIR] = 1
+        y = 0
+        h = r.height
+        while y < h:
+            n = STRIP_ROWS if h - y >= STRIP_ROWS else h - y
+            r.rows_into(strip, n)
+            st[predcodec.ST_Y] = y
+            st[predcodec.ST_LEFT] = n
+            span_copy(r._mem, strip, self.ram, st)
+            y += n
+        self.rewind()
+
+    def rewind(self):
+        st = self.reader._st
+        st[predcodec.ST_Y] = 0
+        st[ricecodec.ST_RAMPOS] = 0
+        st[ricecodec.ST_DIR] = 0
+
+    def rows_into(self, dst, n):
+        """The next n rows into dst (a strip), as FrameReader.rows_into."""
+        st = self.reader._st
+        st[predcodec.ST_LEFT] = n
+        span_copy(self.reader._mem, dst, self.ram, st)
 
 
 class Painter:
@@ -328,7 +377,7 @@ class Painter:
     def open(self, f):
         return self.reader.open(f)
 
-    def paint(self, mix=None, weight=0, strip_ms=0, stop=None):
+    def paint(self, mix=None, weight=0, strip_ms=0, stop=None, reader=None):
         """Stream the frame opened with open() to the panel: allocation-free.
 
         mix: a second open FrameReader blended under it (a cross-fade frame),
@@ -337,14 +386,16 @@ class Painter:
         deadline, so the edge moves steadily however long a strip takes to
         decode; the CPU sleeps meanwhile). stop: polled between strips (a
         fade frame takes ~200 ms: a host must not wait for one); when it
-        returns True the paint ends there. Returns True when
+        returns True the paint ends there. reader: where the rows come from
+        (default: the painter's own, opened with open()). Returns True when
         the whole frame was sent, False when stop() ended it.
         """
         d = self.display
         w = self.width
         h = self.height
         rows = self.strip_rows
-        reader = self.reader
+        if reader is None:
+            reader = self.reader
         mix_strip = self.mix_strip
         start = self._start
         wait = self._wait

@@ -73,12 +73,14 @@ ST_NEAR_B = const(5)
 ST_BG_R = const(6)
 ST_BG_G = const(7)
 ST_BG_B = const(8)
+ST_RAMPOS = const(14)  # ricecodec_thumb.span_copy: the next row's offset in ram
 ST_RECOFF = const(16)  # Thumb: offset in the reader's buffer of the pixel records
 ST_TABOFF = const(17)  # Thumb: offset of its tables (TAB_SIZE bytes)
 ST_STEP = const(18)  # 2 * near + 1 for G, R, B
 ST_DX0 = const(21)  # Thumb: columns whose records hold the row above: [DX0, DX1)
 ST_DX1 = const(22)
 ST_BG = const(23)  # background G, R, B (channel order)
+ST_DIR = const(26)  # ricecodec_thumb.span_copy: 0 ram -> strip, 1 strip -> ram
 ST_LOSSLESS = const(27)  # Thumb: 1 when near is 0 on every channel
 ST_K = const(32)  # the frame's k[12] (the reference decoder reads them here)
 

@@ -1437,3 +1437,140 @@ def tables(r0):
     add(r2, 1)
     cmp(r2, 8)
     bne(K)
+
+
+# span_copy(mem, strip, ram, st): the spans of st[ST_LEFT] rows from row
+# st[ST_Y] on, between a strip and ram (a photo's span pixels kept in RAM for
+# a cross-fade, each row placed at the same offset mod 4 as in a panel row,
+# so rows copy by words). st byte 52: 0 ram -> strip (the background outside
+# the spans), 1 strip -> ram. st byte 28: the next row's offset in ram.
+# mem, st: a FrameReader's (span table, background row, row bytes).
+@micropython.asm_thumb
+def span_copy(r0, r1, r2, r3):
+    mov(r4, r8)
+    mov(r5, r9)
+    mov(r6, r10)
+    mov(r7, r11)
+    push({r4, r5, r6, r7})
+    str(r0, [r3, 88])
+    str(r1, [r3, 92])
+    mov(r8, r2)  # ram
+    mov(r5, r3)  # st
+    mov(r0, 0)
+    strh(r0, [r5, 26])  # ROWOFF
+    label(ROW)
+    ldrh(r0, [r5, 24])  # rows left
+    cmp(r0, 0)
+    bne(ROW1)
+    b(END)
+    label(ROW1)
+    ldr(r0, [r5, 88])
+    ldrh(r4, [r5, 60])
+    add(r0, r0, r4)
+    ldrh(r4, [r5, 22])  # y
+    lsl(r4, r4, 2)
+    add(r0, r0, r4)
+    ldrh(r1, [r0, 0])  # x0
+    ldrh(r2, [r0, 2])  # x1
+    lsl(r1, r1, 1)
+    lsl(r2, r2, 1)
+    strh(r1, [r5, 0])
+    strh(r2, [r5, 2])
+    ldr(r3, [r5, 92])
+    ldrh(r4, [r5, 26])
+    add(r3, r3, r4)
+    mov(r9, r3)  # this row in the strip
+    ldrh(r4, [r5, 52])
+    cmp(r4, 0)
+    bne(SPAN)
+    # to the strip: the background left of x0 and from x1 on
+    ldr(r0, [r5, 88])
+    ldrh(r4, [r5, 56])
+    add(r0, r0, r4)
+    mov(r10, r0)  # the background row
+    mov(r2, r3)
+    mov(r4, r1)
+    bl(COPY)
+    ldrh(r2, [r5, 2])
+    ldrh(r4, [r5, 30])
+    sub(r4, r4, r2)
+    mov(r0, r10)
+    add(r0, r0, r2)
+    mov(r3, r9)
+    add(r2, r2, r3)
+    bl(COPY)
+    label(SPAN)
+    ldrh(r1, [r5, 0])  # 2 * x0
+    ldrh(r2, [r5, 2])  # 2 * x1
+    sub(r4, r2, r1)  # the span's bytes
+    beq(NEXT)
+    ldrh(r6, [r5, 28])  # its place in ram, at the row's offset mod 4
+    mov(r7, r6)
+    eor(r7, r1)
+    mov(r0, 2)
+    and_(r7, r0)
+    add(r6, r6, r7)
+    add(r7, r6, r4)
+    strh(r7, [r5, 28])  # the next row's
+    data(2, 0x4400 | (8 << 3) | 6)  # add r6, r8: + ram
+    mov(r3, r9)
+    add(r3, r3, r1)  # the row at x0
+    ldrh(r0, [r5, 52])
+    cmp(r0, 0)
+    bne(GATHER)
+    mov(r0, r6)  # ram -> strip
+    mov(r2, r3)
+    bl(COPY)
+    b(NEXT)
+    label(GATHER)
+    mov(r0, r3)  # strip -> ram
+    mov(r2, r6)
+    bl(COPY)
+    label(NEXT)
+    ldrh(r0, [r5, 22])
+    add(r0, 1)
+    strh(r0, [r5, 22])  # y
+    ldrh(r0, [r5, 26])
+    ldrh(r1, [r5, 30])
+    add(r0, r0, r1)
+    strh(r0, [r5, 26])  # ROWOFF
+    ldrh(r0, [r5, 24])
+    sub(r0, 1)
+    strh(r0, [r5, 24])  # rows left
+    b(ROW)
+
+    # COPY: r4 bytes (even) from r0 to r2 (both at the same offset mod 4)
+    label(COPY)
+    cmp(r4, 0)
+    beq(CEND)
+    add(r4, r4, r2)
+    mov(r6, 2)
+    tst(r2, r6)
+    beq(CW)
+    ldrh(r6, [r0, 0])
+    strh(r6, [r2, 0])
+    add(r0, 2)
+    add(r2, 2)
+    label(CW)
+    add(r6, r2, 4)
+    cmp(r6, r4)
+    bhi(CT)
+    ldr(r6, [r0, 0])
+    str(r6, [r2, 0])
+    add(r0, 4)
+    add(r2, 4)
+    b(CW)
+    label(CT)
+    cmp(r2, r4)
+    beq(CEND)
+    ldrh(r6, [r0, 0])
+    strh(r6, [r2, 0])
+    label(CEND)
+    bx(lr)
+
+    label(END)
+    pop({r4, r5, r6, r7})
+    mov(r8, r4)
+    mov(r9, r5)
+    mov(r10, r6)
+    mov(r11, r7)

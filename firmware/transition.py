@@ -1,23 +1,27 @@
 # Transitions from the photo on screen to the next: a wipe and a cross-fade.
 #
 # The panel cannot be read back, and the heap cannot hold a frame (115,200
-# bytes) even once more, so a cross-fade re-reads both frame files from flash
-# with two FrameReaders, row by row, and blends each row of the new photo with
-# the same row of the old one into the painter's strip buffer. Every buffer is
-# allocated here, once: a step of a transition allocates nothing.
+# bytes) even once more. On the pendant a cross-fade decodes the new photo's
+# span pixels (~56 KB for the heart) into RAM once, then each frame decodes the
+# old photo from flash and blends the new one's rows from RAM into it, strip
+# by strip: one decode a frame instead of two. Where that buffer cannot be had
+# (no Thumb decoder, the heap too fragmented) it re-reads both frame files
+# with two FrameReaders each frame. The readers and strips are allocated here,
+# once: a step of a transition allocates nothing.
 #
 # The wipe is a moving edge from top to bottom: the painter's own strips,
 # paced over WIPE_MS. It reads the new photo once and the old one not at all,
 # which is why it runs top-down rather than sideways (a sideways edge would
 # re-read the whole file for every step).
-from painter import FrameReader
+import painter
+from painter import FrameReader, RamRows
 
 NONE = "none"
 WIPE = "wipe"
 FADE = "fade"
 
 FULL = 32  # blend weights are 0..FULL (5 bits: see blend.py)
-FADE_STEPS = 4  # frames of a cross-fade, the last the new photo itself (~0.2 s each on the chip)
+FADE_STEPS = 7  # frames of a cross-fade, the last the new photo itself (~65 ms each on the chip)
 WIPE_MS = 480  # the wipe's edge crosses the panel in this long
 
 
@@ -30,6 +34,20 @@ class Transitions:
     def __init__(self, painter):
         self.painter = painter
         self.old = FrameReader(painter.width, painter.height)
+        self._said = False  # the streaming fallback is logged once
+
+    def _ram(self, size):
+        """A buffer for the new photo's spans, or None (then the fade streams)."""
+        if painter.span_copy is None or size > 0xFFFF:
+            return None
+        try:
+            return bytearray(size)
+        except MemoryError:
+            if not self._said:
+                print("transition: no %d bytes for the fade: decoding both photos each frame"
+                      % size)
+                self._said = True
+            return None
 
     def show(self, kind, new_path, old_path=None, stop=None):
         """Bring new_path on screen with transition `kind` (settings.TRANSITIONS).
@@ -57,7 +75,10 @@ class Transitions:
     def fade(self, new_path, fo, steps=FADE_STEPS, stop=None):
         p = self.painter
         with open(new_path, "rb") as fn:
-            p.open(fn)  # a frame this panel cannot show fails before anything is drawn
+            hdr = p.open(fn)  # a frame this panel cannot show fails before anything is drawn
+            ram = self._ram(RamRows.size(p.reader, hdr[4]))
+            if ram is not None:
+                return self._fade_ram(RamRows(p.reader, ram), fo, steps, stop)
             for k in range(1, steps):
                 if stop is not None and stop():
                     return False
@@ -73,6 +94,25 @@ class Transitions:
             fn.seek(0)
             p.open(fn)
             p.paint()  # the last frame is the new photo exactly, not a blend
+        return True
+
+    def _fade_ram(self, new, fo, steps, stop):
+        p = self.painter
+        new.load(p.mix_strip)  # the new photo decoded once
+        for k in range(1, steps):
+            if stop is not None and stop():
+                return False
+            fo.seek(0)
+            try:
+                self.old.open(fo)
+            except ValueError:  # the old file is no frame for this panel: just cut
+                break
+            new.rewind()
+            # the old photo decoded into the strip, the new one blended in from RAM
+            if not p.paint(new, FULL - fade_weight(k, steps), stop=stop, reader=self.old):
+                return False
+        new.rewind()
+        p.paint(reader=new)  # the last frame is the new photo exactly, not a blend
         return True
 
     def fade_step(self, weight, stop=None):

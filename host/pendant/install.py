@@ -47,7 +47,7 @@ SETTINGS_PATH = "/settings.json"
 KEEP_SOURCE = ("boot.py", "main.py")
 # Thumb assembly (asm_thumb) compiles only for ARM Cortex-M; elsewhere it is left
 # out and the firmware falls back to its viper code (painter.py).
-THUMB_ONLY = ("predcodec_thumb.py", "blend_thumb.py")
+THUMB_ONLY = ("predcodec_thumb.py", "ricecodec_thumb.py", "blend_thumb.py")
 THUMB_MARCH = ("armv6m", "armv7m", "armv7em", "armv7emsp", "armv7emdp")
 HELLO_TIMEOUT_S = 15.0  # a real pendant re-enumerates on USB after reset
 BOOT_WAIT_S = 60.0  # for the app's start line after the reset (an emulated chip is slow)
