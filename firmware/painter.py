@@ -25,8 +25,8 @@ from predcodec import ST_LEN, ST_X0, ST_X1
 try:  # Thumb assembly on Cortex-M (the RP2040's M0+): a strip of rows per call
     from predcodec_thumb import decode_strip
     from ricecodec_thumb import decode_strip as rice_strip
-    from ricecodec_thumb import start as rice_start
     from ricecodec_thumb import span_copy
+    from ricecodec_thumb import start as rice_start
     from ricecodec_thumb import tables as rice_tables
 except (ImportError, SyntaxError, ValueError, TypeError) as e:  # no inline assembler here
     decode_strip = None

