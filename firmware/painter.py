@@ -96,8 +96,9 @@ except (ImportError, SyntaxError, ValueError, TypeError):  # no emitter; ViperTy
 
 
 try:  # Thumb assembly on Cortex-M: a strip blended per call
-    from blend_thumb import blend_strip
+    from blend_thumb import blend_rows, blend_strip
 except (ImportError, SyntaxError, ValueError, TypeError):  # no inline assembler here
+    blend_rows = None
 
     def blend_strip(dst, old, n, a):
         blend565(dst, 0, old, 0, n, a)
@@ -339,11 +340,12 @@ class RamRows:
             y += n
         self.rewind()
 
-    def rewind(self):
+    def rewind(self, spans_only=False):
+        """Back to row 0. spans_only: leave dst outside the spans alone."""
         st = self.reader._st
         st[predcodec.ST_Y] = 0
         st[ricecodec.ST_RAMPOS] = 0
-        st[ricecodec.ST_DIR] = 0
+        st[ricecodec.ST_DIR] = 2 if spans_only else 0
 
     def rows_into(self, dst, n):
         """The next n rows into dst (a strip), as FrameReader.rows_into."""
@@ -377,7 +379,7 @@ class Painter:
     def open(self, f):
         return self.reader.open(f)
 
-    def paint(self, mix=None, weight=0, strip_ms=0, stop=None, reader=None):
+    def paint(self, mix=None, weight=0, strip_ms=0, stop=None, reader=None, union=None):
         """Stream the frame opened with open() to the panel: allocation-free.
 
         mix: a second open FrameReader blended under it (a cross-fade frame),
@@ -387,7 +389,10 @@ class Painter:
         decode; the CPU sleeps meanwhile). stop: polled between strips (a
         fade frame takes ~200 ms: a host must not wait for one); when it
         returns True the paint ends there. reader: where the rows come from
-        (default: the painter's own, opened with open()). Returns True when
+        (default: the painter's own, opened with open()). union: with mix,
+        blend only the columns blend_rows' table names per row (where the two
+        photos can differ); its byte 6 set: mix is a RamRows rewound at row 0
+        whose spans are those columns, blended from its RAM. Returns True when
         the whole frame was sent, False when stop() ended it.
         """
         d = self.display
@@ -409,8 +414,18 @@ class Painter:
                 strip = self._strips[k]
                 reader.rows_into(strip, n)
                 if mix is not None:
-                    mix.rows_into(mix_strip, n)
-                    blend_strip(strip, mix_strip, w * n, weight)
+                    if union is not None:
+                        union[0] = n
+                        union[4] = y & 0xFF
+                        union[5] = y >> 8
+                        if union[6]:  # the mix's pixels straight from its RAM
+                            blend_rows(strip, mix.ram, union, weight)
+                        else:
+                            mix.rows_into(mix_strip, n)
+                            blend_rows(strip, mix_strip, union, weight)
+                    else:
+                        mix.rows_into(mix_strip, n)
+                        blend_strip(strip, mix_strip, w * n, weight)
                 if wait is not None:
                     wait()  # the other strip has left: the wire is free
                 start(strip if n == rows else self._tails[k])

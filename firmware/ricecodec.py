@@ -80,7 +80,7 @@ ST_STEP = const(18)  # 2 * near + 1 for G, R, B
 ST_DX0 = const(21)  # Thumb: columns whose records hold the row above: [DX0, DX1)
 ST_DX1 = const(22)
 ST_BG = const(23)  # background G, R, B (channel order)
-ST_DIR = const(26)  # ricecodec_thumb.span_copy: 0 ram -> strip, 1 strip -> ram
+ST_DIR = const(26)  # ricecodec_thumb.span_copy: 0 ram -> strip, 1 strip -> ram, 2 spans only
 ST_LOSSLESS = const(27)  # Thumb: 1 when near is 0 on every channel
 ST_K = const(32)  # the frame's k[12] (the reference decoder reads them here)
 

@@ -1443,7 +1443,8 @@ def tables(r0):
 # st[ST_Y] on, between a strip and ram (a photo's span pixels kept in RAM for
 # a cross-fade, each row placed at the same offset mod 4 as in a panel row,
 # so rows copy by words). st byte 52: 0 ram -> strip (the background outside
-# the spans), 1 strip -> ram. st byte 28: the next row's offset in ram.
+# the spans), 1 strip -> ram, 2 ram -> strip, the spans only. st byte 28: the
+# next row's offset in ram.
 # mem, st: a FrameReader's (span table, background row, row bytes).
 @micropython.asm_thumb
 def span_copy(r0, r1, r2, r3):
@@ -1516,8 +1517,8 @@ def span_copy(r0, r1, r2, r3):
     mov(r3, r9)
     add(r3, r3, r1)  # the row at x0
     ldrh(r0, [r5, 52])
-    cmp(r0, 0)
-    bne(GATHER)
+    cmp(r0, 1)
+    beq(GATHER)
     mov(r0, r6)  # ram -> strip
     mov(r2, r3)
     bl(COPY)
