@@ -223,6 +223,24 @@ class FrameReader:
         self.y = 0
         return hdr
 
+    def rewind(self):
+        """Back to row 0 of the frame open(): allocation-free, and for an
+        ENC_RICE frame on the Thumb path without reading the header and span
+        table again (a fade re-reads the old photo every frame)."""
+        if self._enc != frame.ENC_RICE or rice_start is None:
+            self.f.seek(0)
+            self.open(self.f)
+            return
+        st = self._st
+        st[predcodec.ST_POS] = 0
+        st[predcodec.ST_GOT] = 0
+        st[predcodec.ST_Y] = 0
+        st[ricecodec.ST_DX0] = 0
+        st[ricecodec.ST_DX1] = 0
+        rice_start(self._mem, st)
+        self._fpos = frame.HEADER_SIZE + len(self.spans) + ricecodec.PARAMS_SIZE
+        self.y = 0
+
     def rows_into(self, dst, n):
         """The next n rows into dst[0 : n * row_bytes] (a strip)."""
         enc = self._enc

@@ -147,13 +147,14 @@ class Transitions:
         for k in range(1, steps):
             if stop is not None and stop():
                 return False
-            fo.seek(0)
-            try:
-                self.old.open(fo)
-            except ValueError:  # the old file is no frame for this panel: just cut
-                break
             if k == 1:
+                try:
+                    self.old.open(fo)
+                except ValueError:  # the old file is no frame for this panel: just cut
+                    break
                 union, same = self._spans_union(new.reader, self.old)
+            else:
+                self.old.rewind()
             new.rewind(same)
             if union is not None:
                 union[8] = 0  # blend_rows' offset in the new photo's RAM

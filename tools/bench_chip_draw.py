@@ -73,6 +73,7 @@ for name in BOARDS:
         other = PHOTOS[i - 1] if len(PHOTOS) > 1 else path
         with open(path, "rb") as f:
             reader.open(f)
+            gc.collect()
             t0 = time.ticks_us()
             for _ in range(30):
                 reader.rows_into(strip, 8)
