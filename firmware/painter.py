@@ -329,37 +329,30 @@ class FrameReader:
 class RamRows:
     """A frame's rows from RAM: its span pixels, decoded once by its reader
     (a cross-fade's new photo, so each fade frame decodes only the old one).
-    Pixels on the Thumb path only (span_copy); allocation-free after load().
+    Pixels on the Thumb path only (span_copy); allocation-free.
     """
 
     def __init__(self, reader, ram):
         self.reader = reader  # opened on the frame: its spans and background stay there
         self.ram = ram
+        self._loading = False
 
     @staticmethod
     def size(reader, pixel_count):
         """Bytes of RAM a frame's spans take (rows padded to a word boundary)."""
         return 2 * pixel_count + 2 * reader.height
 
-    def load(self, strip):
-        """Decode the whole frame once (strip: scratch of STRIP_ROWS rows)."""
-        r = self.reader
-        st = r._st
+    def start_loading(self):
+        """From row 0, rows_into() decodes the frame (its reader at row 0)
+        and keeps each row's span in RAM as well: the first pass."""
+        st = self.reader._st
         st[ricecodec.ST_RAMPOS] = 0
-        st[ricecodec.ST_DIR] = 1
-        y = 0
-        h = r.height
-        while y < h:
-            n = STRIP_ROWS if h - y >= STRIP_ROWS else h - y
-            r.rows_into(strip, n)
-            st[predcodec.ST_Y] = y
-            st[predcodec.ST_LEFT] = n
-            span_copy(r._mem, strip, self.ram, st)
-            y += n
-        self.rewind()
+        self._loading = True
 
     def rewind(self, spans_only=False):
-        """Back to row 0. spans_only: leave dst outside the spans alone."""
+        """Back to row 0, now from RAM. spans_only: leave dst outside the
+        spans alone."""
+        self._loading = False
         st = self.reader._st
         st[predcodec.ST_Y] = 0
         st[ricecodec.ST_RAMPOS] = 0
@@ -367,9 +360,15 @@ class RamRows:
 
     def rows_into(self, dst, n):
         """The next n rows into dst (a strip), as FrameReader.rows_into."""
-        st = self.reader._st
+        r = self.reader
+        st = r._st
+        if self._loading:
+            y = st[predcodec.ST_Y]
+            r.rows_into(dst, n)
+            st[predcodec.ST_Y] = y  # the same rows, now into RAM
+            st[ricecodec.ST_DIR] = 1
         st[predcodec.ST_LEFT] = n
-        span_copy(self.reader._mem, dst, self.ram, st)
+        span_copy(r._mem, dst, self.ram, st)
 
 
 class Painter:

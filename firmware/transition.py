@@ -141,25 +141,27 @@ class Transitions:
 
     def _fade_ram(self, new, fo, steps, stop):
         p = self.painter
-        new.load(p.mix_strip)  # the new photo decoded once
-        union = None
-        same = False
+        try:
+            self.old.open(fo)
+        except ValueError:  # the old file is no frame for this panel: just cut
+            steps = 1
+        if steps < 2:
+            p.paint()  # the new photo, its reader still at row 0
+            return True
+        union, same = self._spans_union(new.reader, self.old)
+        new.start_loading()
         for k in range(1, steps):
             if stop is not None and stop():
                 return False
-            if k == 1:
-                try:
-                    self.old.open(fo)
-                except ValueError:  # the old file is no frame for this panel: just cut
-                    break
-                union, same = self._spans_union(new.reader, self.old)
-            else:
+            if k > 1:
                 self.old.rewind()
-            new.rewind(same)
+                new.rewind(same)
             if union is not None:
+                union[6] = 1 if same and k > 1 else 0  # blend straight from RAM
                 union[8] = 0  # blend_rows' offset in the new photo's RAM
                 union[9] = 0
-            # the old photo decoded into the strip, the new one blended in from RAM
+            # Frame 1 decodes both photos, keeping the new one's spans in RAM;
+            # the others decode the old photo and blend the new one from RAM.
             if not p.paint(new, FULL - fade_weight(k, steps), stop=stop, reader=self.old,
                            union=union):
                 return False
