@@ -145,6 +145,29 @@ for new, old in (("astro-l.frm", "astro-v.frm"), ("astro-l.frm", "astro-c.frm"),
     assert t.show("fade", new, old)
     pin.value(0)
 print("FADED")
+# a fade from RAM allocates nothing per frame either: its first frame (both
+# photos decoded, the new one kept), a frame from RAM, the last frame
+fn = open("astro-l.frm", "rb")
+fo = open("astro-v.frm", "rb")
+p.open(fn)
+ram = painter.RamRows(p.reader, t._ram)
+t.old.open(fo)
+u, same = t._spans_union(p.reader, t.old)
+assert same
+ram.start_loading()
+u[6] = u[8] = u[9] = 0
+gc.collect()
+micropython.heap_lock()
+p.paint(ram, %(weight)d, reader=t.old, union=u)
+t.old.rewind()
+ram.rewind(same)
+u[6] = 1
+u[8] = u[9] = 0
+p.paint(ram, %(weight)d, reader=t.old, union=u)
+ram.rewind()
+p.paint(reader=ram)
+micropython.heap_unlock()
+print("RAM FADE LOCKED")
 """
 
 
@@ -281,6 +304,11 @@ def test_thumb_decoder_on_the_chip(tmp_path):
     new = frames.decode((fs / "astro-l.frm").read_bytes())[2]
     old = frames.decode((fs / "astro-v.frm").read_bytes())[2]
     assert "FADED" in proc.stdout
+    assert "RAM FADE LOCKED" in proc.stdout
+    locked = ramwr[-3:]  # old weight 16 of 32: the same blend either way round
+    assert locked[0] == blend(old, new, FADE_WEIGHT) and locked[1] == locked[0]
+    assert locked[2] == new
+    ramwr = ramwr[:-3]
     assert "for fades" not in proc.stdout  # the RAM path, not the streaming fallback
     steps = 7  # transition.FADE_STEPS
     fades = ramwr[-3 * (steps + 1):]
