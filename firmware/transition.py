@@ -1,24 +1,35 @@
 # Transitions from the photo on screen to the next: a wipe and a cross-fade.
 #
 # The panel cannot be read back, and the heap cannot hold a frame (115,200
-# bytes) even once more, so a cross-fade re-reads both frame files from flash
-# with two FrameReaders, row by row, and blends each row of the new photo with
-# the same row of the old one into the painter's strip buffer. Every buffer is
-# allocated here, once: a step of a transition allocates nothing.
+# bytes) even once more. On the pendant a cross-fade decodes the new photo's
+# span pixels (~56 KB for the heart) into RAM once, then each frame decodes the
+# old photo from flash and blends the new one's rows from RAM into it, strip
+# by strip: one decode a frame instead of two. Where that buffer cannot be had
+# (no Thumb decoder, the heap too fragmented) it re-reads both frame files
+# with two FrameReaders each frame. The readers and strips are allocated here,
+# once: a step of a transition allocates nothing.
 #
 # The wipe is a moving edge from top to bottom: the painter's own strips,
 # paced over WIPE_MS. It reads the new photo once and the old one not at all,
 # which is why it runs top-down rather than sideways (a sideways edge would
 # re-read the whole file for every step).
-from painter import FrameReader
+import painter as draw
+from painter import FrameReader, RamRows
 
 NONE = "none"
 WIPE = "wipe"
 FADE = "fade"
 
 FULL = 32  # blend weights are 0..FULL (5 bits: see blend.py)
-FADE_STEPS = 4  # frames of a cross-fade, the last the new photo itself (~0.2 s each on the chip)
+FADE_STEPS = 7  # frames of a cross-fade, the last the new photo itself (~65 ms each on the chip)
 WIPE_MS = 480  # the wipe's edge crosses the panel in this long
+# RAM for a fade's new photo: a heart on a 240x240 panel takes ~56 KB; photos
+# whose spans take more (a circle or the full panel) fade by decoding both.
+FADE_RAM = 60 * 1024
+
+
+def _blend_rows():
+    return draw.blend_rows is not None
 
 
 def fade_weight(step, steps=FADE_STEPS):
@@ -30,6 +41,19 @@ class Transitions:
     def __init__(self, painter):
         self.painter = painter
         self.old = FrameReader(painter.width, painter.height)
+        # per row, the columns where a fade's two photos can differ (blend_rows)
+        # (blend_thumb.blend_rows' table: a header of 12 bytes, then x0, x1 per row)
+        h = painter.height
+        self._union = bytearray(12 + 4 * h) if _blend_rows() else None
+        # The new photo's spans during a fade, taken once while the heap is
+        # young: later the free memory is there but not in one piece.
+        self._ram = None
+        if draw.span_copy is not None:
+            try:
+                self._ram = bytearray(FADE_RAM)
+            except MemoryError:
+                print("transition: no %d bytes for fades: each decodes both photos a frame"
+                      % FADE_RAM)
 
     def show(self, kind, new_path, old_path=None, stop=None):
         """Bring new_path on screen with transition `kind` (settings.TRANSITIONS).
@@ -57,7 +81,10 @@ class Transitions:
     def fade(self, new_path, fo, steps=FADE_STEPS, stop=None):
         p = self.painter
         with open(new_path, "rb") as fn:
-            p.open(fn)  # a frame this panel cannot show fails before anything is drawn
+            hdr = p.open(fn)  # a frame this panel cannot show fails before anything is drawn
+            ram = self._ram
+            if ram is not None and RamRows.size(p.reader, hdr[4]) <= min(len(ram), 0xFFFF):
+                return self._fade_ram(RamRows(p.reader, ram), fo, steps, stop)
             for k in range(1, steps):
                 if stop is not None and stop():
                     return False
@@ -73,6 +100,73 @@ class Transitions:
             fn.seek(0)
             p.open(fn)
             p.paint()  # the last frame is the new photo exactly, not a blend
+        return True
+
+    def _spans_union(self, a, b):
+        """For blend_rows, per row the columns where the photos of readers a
+        and b can differ (the union of their spans), or None when their
+        backgrounds differ (then every column blends). The second result:
+        the spans are the same (the new photo's background is not needed)."""
+        u = self._union
+        if u is None or a._bg != b._bg:
+            return None, False
+        u[2] = a.row_bytes & 0xFF
+        u[3] = a.row_bytes >> 8
+        u[6] = 0
+        if bytes(a.spans) == bytes(b.spans):  # the usual case: one mask for both
+            u[12:] = a.spans
+            u[6] = 1  # blend from the new photo's RAM directly
+            return u, True
+        sa = a.spans
+        sb = b.spans
+        for y in range(a.height):
+            i = 4 * y
+            a0 = sa[i] | (sa[i + 1] << 8)
+            a1 = sa[i + 2] | (sa[i + 3] << 8)
+            b0 = sb[i] | (sb[i + 1] << 8)
+            b1 = sb[i + 2] | (sb[i + 3] << 8)
+            if a0 == a1:
+                a0 = b0
+                a1 = b1
+            elif b0 != b1:
+                if b0 < a0:
+                    a0 = b0
+                if b1 > a1:
+                    a1 = b1
+            u[12 + i] = a0 & 0xFF
+            u[13 + i] = a0 >> 8
+            u[14 + i] = a1 & 0xFF
+            u[15 + i] = a1 >> 8
+        return u, False
+
+    def _fade_ram(self, new, fo, steps, stop):
+        p = self.painter
+        try:
+            self.old.open(fo)
+        except ValueError:  # the old file is no frame for this panel: just cut
+            steps = 1
+        if steps < 2:
+            p.paint()  # the new photo, its reader still at row 0
+            return True
+        union, same = self._spans_union(new.reader, self.old)
+        new.start_loading()
+        for k in range(1, steps):
+            if stop is not None and stop():
+                return False
+            if k > 1:
+                self.old.rewind()
+                new.rewind(same)
+            if union is not None:
+                union[6] = 1 if same and k > 1 else 0  # blend straight from RAM
+                union[8] = 0  # blend_rows' offset in the new photo's RAM
+                union[9] = 0
+            # Frame 1 decodes both photos, keeping the new one's spans in RAM;
+            # the others decode the old photo and blend the new one from RAM.
+            if not p.paint(new, FULL - fade_weight(k, steps), stop=stop, reader=self.old,
+                           union=union):
+                return False
+        new.rewind()
+        p.paint(reader=new)  # the last frame is the new photo exactly, not a blend
         return True
 
     def fade_step(self, weight, stop=None):

@@ -13,7 +13,8 @@ panel driver with app.make_display, and times with time.ticks_us() (the
 chip's own clock; deterministic for the same firmware and input):
 
 - change: a photo change with each transition (none, wipe, fade) from the
-  other sample, through transition.Transitions.show as the app calls it;
+  other sample, through transition.Transitions.show as the app calls it
+  (fade: FADE_STEPS frames, the new photo decoded into RAM once);
 - decode: the FrameReader's 30 strips of 8 rows, nothing sent;
 - spi: one full-screen window of a strip sent 30 times, nothing decoded.
 
@@ -72,6 +73,7 @@ for name in BOARDS:
         other = PHOTOS[i - 1] if len(PHOTOS) > 1 else path
         with open(path, "rb") as f:
             reader.open(f)
+            gc.collect()
             t0 = time.ticks_us()
             for _ in range(30):
                 reader.rows_into(strip, 8)
@@ -84,6 +86,10 @@ for name in BOARDS:
             print("BENCH %%s %%s %%s %%d" %% (kind, name, path, us(t0)))
         if name != BOARDS[0]:
             break  # other boards: the first photo is enough
+    # one board's objects at a time, as on a pendant (the fade's RAM is taken
+    # when the transitions load)
+    d = p = t = reader = strip = None
+    gc.collect()
 """
 
 

@@ -3,9 +3,8 @@
 
 Both run side by side in the same process, alternating, over several
 repetitions (this machine is shared and noisy: only the ratio means much).
-Each picture is saved twice: as Pillow and libjpeg save by default (no
-restart markers: one serial Huffman chain) and with a restart marker per row
-of MCUs (which render() decodes in bands on every core). Then N photos go
+Each picture is saved as Pillow and libjpeg save by default (no restart
+markers: one serial Huffman chain), smooth and with grain. Then N photos go
 all the way to frame files (render + encode, what `pendant convert` does)
 through pendant.batch on a process pool using every core.
 
@@ -27,13 +26,13 @@ from hostinfo import cpu_model
 from PIL import Image
 
 from pendant import batch
-from pendant.photo import RenderOptions, cores, framing, render
+from pendant.photo import RenderOptions, framing, render
 
 SAMPLE = Path(__file__).resolve().parent.parent / "host" / "pendant" / "samples" / "astronaut.jpg"
 MEGAPIXELS_12 = (4032, 3024)  # a 12 MP phone camera's frame
 
 
-def make_big_jpeg(source: Path, folder: Path, grain: float, restarts: bool = False) -> Path:
+def make_big_jpeg(source: Path, folder: Path, grain: float) -> Path:
     """Upscale a sample to 4032x3024 (cover-crop) and save it like a phone would.
 
     An upscaled picture is smoother than a real photo, and JPEG decoding time
@@ -51,9 +50,8 @@ def make_big_jpeg(source: Path, folder: Path, grain: float, restarts: bool = Fal
         if grain:
             noise = Image.effect_noise((w, h), 24).convert("RGB")
             big = Image.blend(big, noise, grain)
-    out = folder / ("big-12mp-grain%g%s.jpg" % (grain, "-rst" if restarts else ""))
-    extra = {"restart_marker_rows": 1} if restarts else {}
-    big.save(out, quality=92, **extra)  # 4:2:0 chroma, as phone cameras save
+    out = folder / ("big-12mp-grain%g.jpg" % grain)
+    big.save(out, quality=92)  # 4:2:0 chroma, as phone cameras save
     return out
 
 
@@ -70,15 +68,6 @@ def ours(path: Path) -> bytes:
 
 def ours_no_faces(path: Path) -> bytes:
     return render(path, RenderOptions(faces=False)).rgb565
-
-
-def ours_no_faces_one_thread(path: Path) -> bytes:
-    """As above on one thread (no JPEG bands, one channel at a time): what threads save."""
-    cores.set_threads(1)
-    try:
-        return render(path, RenderOptions(faces=False)).rgb565
-    finally:
-        cores.set_threads(0)
 
 
 def _timed(fn, path: Path) -> float:
@@ -99,16 +88,12 @@ def main() -> None:
     print("cpu: %s, nproc %d, python %s, Pillow %s, faces extra: %s"
           % (cpu_model(), os.cpu_count() or 1, platform.python_version(), Image.__version__,
              "yes" if framing.faces_available() else "no"))
-    print("render() uses up to %d threads" % cores.threads())
     with tempfile.TemporaryDirectory() as tmp:
         for grain in (0.0, 0.12):
-            for restarts in (False, True):
-                big = make_big_jpeg(sample, Path(tmp), grain, restarts)
-                print("\ninput: %s upscaled to %dx%d JPEG, grain %g, %s, %.1f MB"
-                      % (sample.name, *MEGAPIXELS_12, grain,
-                         "a restart marker per MCU row" if restarts else "no restart markers",
-                         big.stat().st_size / 1e6))
-                compare(big, args.reps)
+            big = make_big_jpeg(sample, Path(tmp), grain)
+            print("\ninput: %s upscaled to %dx%d JPEG, grain %g, %.1f MB"
+                  % (sample.name, *MEGAPIXELS_12, grain, big.stat().st_size / 1e6))
+            compare(big, args.reps)
         pool_run(big, args.batch)
 
 
@@ -124,7 +109,6 @@ def draft_decode_only(path: Path) -> None:
 def compare(big: Path, reps: int) -> None:
     runs = [("naive (open, convert RGB, full decode, resize 240x240)", naive),
             ("render(), faces=False (detail heuristic)", ours_no_faces)]
-    runs.append(("render(), faces=False, on one thread", ours_no_faces_one_thread))
     if framing.faces_available():
         runs.append(("render(), default (faces via OpenCV)", ours))
     runs.append(("floor: one serial JPEG decode at 1/8 DCT scale", draft_decode_only))

@@ -13,7 +13,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
 from pendant import frames
-from pendant.photo import PhotoError, Rendered, RenderOptions, cores, framing, render
+from pendant.photo import PhotoError, Rendered, RenderOptions, framing, render
 
 
 @dataclass
@@ -30,12 +30,6 @@ def convert_one(path, options: RenderOptions, quality: str = frames.DEFAULT_QUAL
     except PhotoError as e:
         return Converted(str(path), None, None, str(e))
     return Converted(str(path), frames.from_render(r, quality), r, None)
-
-
-def _init_worker() -> None:
-    # Every core already runs a worker: one photo's work on several threads
-    # would only make them fight over the cores.
-    cores.set_threads(1)
 
 
 def _job(args) -> Converted:
@@ -64,7 +58,7 @@ def convert_all(paths: Iterable, options: RenderOptions,
         return results
     if options.faces:
         framing.faces_available()  # a broken `faces` extra is reported here, once
-    with ProcessPoolExecutor(max_workers=n, initializer=_init_worker) as pool:
+    with ProcessPoolExecutor(max_workers=n) as pool:
         for result in pool.map(_job, jobs):
             results.append(result)
             if progress:

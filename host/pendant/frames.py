@@ -1,17 +1,21 @@
 """Rendered photo -> frame file bytes (format defined in firmware/frame.py).
 
-Two encodings (see docs/frame-format.md):
+Encodings (see docs/frame-format.md):
 
 - ENC_SPANS: each row's heart span as plain RGB565;
-- ENC_PRED: the same pixels predicted from their neighbours and Rice-coded
-  (firmware/predcodec.py), lossless or near-lossless with a per-channel error
+- ENC_RICE, what the host writes: the same pixels predicted from their
+  neighbours and Rice-coded with parameters chosen per frame
+  (firmware/ricecodec.py), lossless or near-lossless with a per-channel error
   bound. The encoder here mirrors the firmware decoder step for step; decode()
   runs the firmware's own decoder, so a preview made from the frame's bytes is
   exactly what the panel receives.
+- ENC_PRED: the older adaptive coding (firmware/predcodec.py). The host no
+  longer writes it (pred_pixels_reference remains, to make test frames of
+  it); pendants still show the photos they hold in it, and decode() reads it.
 
 Quality levels (`pendant convert --quality`):
 
-- "lossless": ENC_PRED with no error (ENC_SPANS if that is ever smaller);
+- "lossless": ENC_RICE with no error (ENC_SPANS if that is ever smaller);
 - "visual": near-lossless, every channel within one RGB565 level;
 - "auto" (default): lossless when the frame fits AUTO_BUDGET (enough for 40
   photos in the 1,408 KiB filesystem), else "visual".
@@ -27,6 +31,7 @@ from dataclasses import dataclass
 from pendant.firmware import frame as fmt
 from pendant.firmware import predcodec as pc
 from pendant.firmware import proto
+from pendant.firmware import ricecodec as rc
 
 FS_BYTES = 1408 * 1024  # flash filesystem of a 2 MB RP2040 board
 TARGET_PHOTOS = 40
@@ -84,16 +89,7 @@ def encode_spans(rgb565: bytes, spans, background: int, width: int, height: int)
 
 def pred_pixels(rgb565: bytes, spans, background: int, width: int,
                 near: tuple[int, int, int] = (0, 0, 0)) -> bytes:
-    """The ENC_PRED pixel data for a full RGB565 picture (predcodec.py's bitstream).
-
-    Lossless goes to the numpy encoder (fastpred.py, the same bytes as
-    pred_pixels_reference, many times faster); near-lossless, where each
-    prediction uses decoded neighbours, to pred_pixels_reference.
-    """
-    if tuple(near) == (0, 0, 0):
-        from pendant import fastpred  # numpy: imported with the first photo
-
-        return fastpred.pred_pixels_lossless(rgb565, spans, background, width)
+    """The ENC_PRED (encoding 1) pixel data for a full RGB565 picture."""
     return pred_pixels_reference(rgb565, spans, background, width, near)
 
 
@@ -209,6 +205,133 @@ def pred_pixels_reference(rgb565: bytes, spans, background: int, width: int,
     return bytes(out)
 
 
+def _rice_row(dec, src, spec, bg, y, x0, x1, width, syms):
+    """The symbols (m, group) of row y coded, appended to syms, and its decoded
+    values written into the planes dec (ricecodec.decode_row's steps)."""
+    base = y * width
+    hd = [0] * (x1 - x0)
+    for ch in (0, 1, 2):
+        plane = dec[ch]
+        sp = src[ch]
+        mx, near_c, step = spec[ch]
+        a = bg[ch]  # left of x0: outside the span
+        for x in range(x0, x1):
+            i = base + x
+            b = plane[i - width] if y else bg[ch]
+            c = (plane[i - width - 1] if y else bg[ch]) if x else bg[ch]
+            lo_, hi_ = (a, b) if a < b else (b, a)
+            if c >= hi_:
+                p = lo_
+            elif c <= lo_:
+                p = hi_
+            else:
+                p = a + b - c
+            if ch:
+                p += hd[x - x0]
+                p = 0 if p < 0 else mx if p > mx else p
+            d = abs(a - c) + abs(b - c)
+            grp = ch * 4 + (d > rc.CTX_T1) + (d > rc.CTX_T2) + (d > rc.CTX_T3)
+            e = sp[i] - p
+            if near_c:
+                q = (e + near_c) // step if e >= 0 else -((near_c - e) // step)
+            else:
+                q = e
+            v = p + q * step
+            v = 0 if v < 0 else mx if v > mx else v
+            plane[i] = v
+            if ch == 0:
+                hd[x - x0] = (v - p) >> 1
+            syms.append((2 * q if q >= 0 else -2 * q - 1, grp))
+            a = v
+
+
+def _rice_code_len(m: int, k: int) -> int:
+    u = m >> k
+    return u + 1 + k if u < rc.LIMIT else rc.LIMIT + rc.ESC_BITS
+
+
+def rice_pixels_reference(rgb565: bytes, spans, background: int, width: int,
+                          near: tuple[int, int, int] = (0, 0, 0)) -> bytes:
+    """rice_pixels in plain Python, value by value (any `near`).
+
+    Two passes: the first codes every row to count each (channel, context)'s
+    residuals and pick its k (the one giving the fewest bits, the smallest of
+    equals); the second codes the rows with those k in order, storing a row
+    plain when its codes would not save a byte (the decoder then sees the
+    source values there, which the rows below predict from).
+    """
+    if not all(0 <= n <= rc.MAX_NEAR for n in near):
+        raise ValueError("near must be 0..%d per channel" % rc.MAX_NEAR)
+    from pendant import fastpred  # choose_k and the code lengths (numpy)
+
+    height = len(spans)
+    n_r, n_g, n_b = near
+    bg = ((background >> 5) & 63, background >> 11, background & 31)
+    hi = rgb565[0::2]
+    lo = rgb565[1::2]
+    src = ([((h & 7) << 3) | (v >> 5) for h, v in zip(hi, lo, strict=True)],
+           [h >> 3 for h in hi], [v & 31 for v in lo])
+    spec = ((63, n_g, 2 * n_g + 1), (31, n_r, 2 * n_r + 1), (31, n_b, 2 * n_b + 1))
+    npx = width * height
+
+    def planes():  # decoded planes: the background until a row is decoded
+        return ([bg[0]] * npx, [bg[1]] * npx, [bg[2]] * npx)
+
+    dec = planes()
+    hist = [[0] * 128 for _ in range(12)]
+    for y, (x0, x1) in enumerate(spans):
+        syms: list[tuple[int, int]] = []
+        _rice_row(dec, src, spec, bg, y, x0, x1, width, syms)
+        for m, g in syms:
+            hist[g][m] += 1
+    ks = fastpred.choose_k(hist)
+    out = bytearray(bytes((n_r, n_g, n_b, 0)) + bytes(ks))
+    dec = planes()
+    for y, (x0, x1) in enumerate(spans):
+        if x0 == x1:
+            continue
+        syms = []
+        _rice_row(dec, src, spec, bg, y, x0, x1, width, syms)
+        acc = 0
+        nbits = 0
+        for m, g in syms:
+            k = ks[g]
+            u = m >> k
+            if u < rc.LIMIT:  # u one-bits, a zero, then the low k bits of m
+                acc = (((acc << (u + 1)) | (((1 << u) - 1) << 1)) << k) | (m & ((1 << k) - 1))
+            else:
+                acc = (acc << rc.LIMIT | ((1 << rc.LIMIT) - 1)) << rc.ESC_BITS | m
+            nbits += _rice_code_len(m, k)
+        raw_len = (x1 - x0) * 2
+        pad = -nbits % 8
+        coded_len = (nbits + pad) // 8
+        if coded_len < raw_len:
+            out += struct.pack("<H", coded_len)
+            out += (acc << pad).to_bytes(coded_len, "big")
+        else:  # plain row: the decoder sees the source values
+            for x in range(y * width + x0, y * width + x1):
+                for ch in (0, 1, 2):
+                    dec[ch][x] = src[ch][x]
+            out += struct.pack("<H", raw_len)
+            out += rgb565[(y * width + x0) * 2 : (y * width + x1) * 2]
+    return bytes(out)
+
+
+def rice_pixels(rgb565: bytes, spans, background: int, width: int,
+                near: tuple[int, int, int] = (0, 0, 0)) -> bytes:
+    """The ENC_RICE pixel data for a full RGB565 picture (ricecodec.py's bitstream).
+
+    Lossless goes to the numpy encoder (fastpred.py, the same bytes as
+    rice_pixels_reference, many times faster); near-lossless, where each
+    prediction uses decoded neighbours, to rice_pixels_reference.
+    """
+    if tuple(near) == (0, 0, 0):
+        from pendant import fastpred  # numpy: imported with the first photo
+
+        return fastpred.rice_pixels_lossless(rgb565, spans, background, width)
+    return rice_pixels_reference(rgb565, spans, background, width, near)
+
+
 def encode(rgb565: bytes, coverage: bytes, background: int, width: int, height: int,
            quality: str = DEFAULT_QUALITY) -> FrameFile:
     """Keep only each row's covered span of pixels (the rest is background) and
@@ -220,8 +343,8 @@ def encode(rgb565: bytes, coverage: bytes, background: int, width: int, height: 
     order = ("lossless", "visual") if quality == "auto" else (quality,)
     best = plain
     for q in order:
-        pixels = pred_pixels(rgb565, spans, background, width, NEAR[q])
-        data = fmt.pack(width, height, background, spans, pixels, fmt.ENC_PRED)
+        pixels = rice_pixels(rgb565, spans, background, width, NEAR[q])
+        data = fmt.pack(width, height, background, spans, pixels, fmt.ENC_RICE)
         if q == "lossless" and len(data) >= len(plain):
             data = plain  # plain span pixels are lossless too, and smaller here
         best = data
@@ -240,8 +363,9 @@ def from_render(rendered, quality: str = DEFAULT_QUALITY) -> FrameFile:
 def decode(data: bytes) -> tuple[int, int, bytes]:
     """Frame file -> (width, height, full RGB565 picture), checking every CRC.
 
-    ENC_PRED rows go through the firmware's own decoder (predcodec.decode_row),
-    so this is the picture the pendant draws, bit for bit.
+    ENC_RICE and ENC_PRED rows go through the firmware's own reference
+    decoders (ricecodec.decode_row, predcodec.decode_row), so this is the
+    picture the pendant draws, bit for bit.
     """
     import binascii
 
@@ -269,16 +393,25 @@ def decode(data: bytes) -> tuple[int, int, bytes]:
         if pos != len(pixels):
             raise fmt.FrameError("pixel data does not match the span table")
         return width, height, bytes(out)
-    # ENC_PRED
-    if len(pixels) < pc.PARAMS_SIZE:
+    # ENC_RICE or ENC_PRED
+    rice = enc == fmt.ENC_RICE
+    psize = rc.PARAMS_SIZE if rice else pc.PARAMS_SIZE
+    if len(pixels) < psize:
         raise fmt.FrameError("truncated pixel data")
-    near_r, near_g, near_b, zero = pixels[: pc.PARAMS_SIZE]
-    if max(near_r, near_g, near_b) > pc.MAX_NEAR or zero:
-        raise fmt.FrameError("bad codec parameters")
     st = array("H", bytes(2 * pc.ST_SIZE))
-    pc.reset_state(st, near_r, near_g, near_b, background)
+    params = pixels[:psize]
+    if rice:
+        if not rc.params_ok(params):
+            raise fmt.FrameError("bad codec parameters")
+        rc.reset_state(st, params, background)
+        hd = bytearray(width)
+    else:
+        near_r, near_g, near_b, zero = params
+        if max(near_r, near_g, near_b) > pc.MAX_NEAR or zero:
+            raise fmt.FrameError("bad codec parameters")
+        pc.reset_state(st, near_r, near_g, near_b, background)
     prev = bytearray(bg * width)
-    pos = pc.PARAMS_SIZE
+    pos = psize
     for y, (x0, x1) in enumerate(spans):
         cur = bytearray(out[y * stride : (y + 1) * stride])
         if x1 > x0:
@@ -293,7 +426,10 @@ def decode(data: bytes) -> tuple[int, int, bytes]:
                 cur[x0 * 2 : x1 * 2] = pixels[pos : pos + n]
             else:
                 st[pc.ST_X0], st[pc.ST_X1], st[pc.ST_LEN] = x0, x1, n
-                if pc.decode_row(pixels[pos : pos + n], cur, prev, st) != pc.OK:
+                src = pixels[pos : pos + n]
+                err = rc.decode_row(src, cur, prev, st, hd) if rice else pc.decode_row(
+                    src, cur, prev, st)
+                if err != pc.OK:
                     raise fmt.FrameError("corrupt pixel data on row %d" % y)
             pos += n
         out[y * stride : (y + 1) * stride] = cur

@@ -1,5 +1,7 @@
-"""ENC_PRED (firmware/predcodec.py): golden bytes, round trips through the
-firmware's FrameReader, the error bound of the near-lossless modes, and bad data."""
+"""ENC_PRED (firmware/predcodec.py, encoding 1: the host no longer writes it,
+pendants still show the photos they hold in it): golden bytes, round trips
+through the firmware's FrameReader, the error bound of the near-lossless
+modes, and bad data. ENC_RICE, what the host writes: test_frames_rice.py."""
 
 import io
 import random
@@ -128,18 +130,6 @@ def heart_coverage(seed=0):
 def photos():
     return [render(ROOT / "host" / "pendant" / "samples" / n, RenderOptions())
             for n in ("astronaut.jpg", "chelsea.jpg")]
-
-
-@pytest.mark.parametrize("quality,bound", [("lossless", 0), ("visual", 1), ("strong", 2)])
-def test_photo_round_trip_and_error_bound(photos, quality, bound):
-    for r in photos:
-        ff = frames.from_render(r, quality)
-        assert ff.encoding == frame.ENC_PRED
-        _, _, host = frames.decode(ff.data)
-        assert reader_pixels(ff.data, 240, 240) == host  # preview == panel
-        assert channel_error(host, r.rgb565) == bound
-        if quality == "lossless":
-            assert host == r.rgb565
 
 
 def test_compression_meets_the_40_photo_budget(photos):

@@ -1,5 +1,5 @@
-"""The numpy lossless ENC_PRED encoder (pendant/fastpred.py) against the
-symbol-by-symbol reference (frames.pred_pixels_reference): the same bytes on
+"""The numpy lossless ENC_RICE encoder (pendant/fastpred.py) against the
+value-by-value reference (frames.rice_pixels_reference): the same bytes on
 photos, noise, flat pictures and odd spans, and frames.decode gives the
 source back."""
 
@@ -12,7 +12,7 @@ import pytest
 
 from pendant import fastpred, frames
 from pendant.firmware import frame
-from pendant.firmware import predcodec as pc
+from pendant.firmware import ricecodec as rc
 from pendant.photo import RenderOptions, render
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -34,8 +34,8 @@ def expected_picture(rgb, spans, background, width):
 
 
 def row_kinds(pixels, spans):
-    """Per non-empty row, "plain" or "coded", read from the ENC_PRED stream."""
-    pos = pc.PARAMS_SIZE
+    """Per non-empty row, "plain" or "coded", read from the ENC_RICE stream."""
+    pos = rc.PARAMS_SIZE
     kinds = []
     for x0, x1 in spans:
         if x1 == x0:
@@ -48,20 +48,20 @@ def row_kinds(pixels, spans):
 
 
 def escapes(rgb, spans, background, width):
-    """How many escape codes a picture with no plain row holds: with every row
-    coded, the statistics run straight through, so k is the one chain pass's."""
-    m, ctx = fastpred._symbols(rgb, spans, background, width, len(spans))
-    k, _ = fastpred._run(m, ctx, 12, [pc.A_INIT] * 12, [1] * 12)
-    return int(np.count_nonzero((m >> k) >= pc.LIMIT))
+    """How many escape codes a picture holds (k as the encoder picks them)."""
+    m, grp = fastpred._symbols(rgb, spans, background, width, len(spans))
+    hist = np.bincount(grp.astype(np.int64) * 128 + m, minlength=12 * 128).reshape(12, 128)
+    k = np.array(fastpred.choose_k(hist))[grp]
+    return int(np.count_nonzero((m >> k) >= rc.LIMIT))
 
 
 def check(rgb, spans, background, width):
     """Fast == reference, byte for byte; the frame decodes to the source."""
-    fast = frames.pred_pixels(rgb, spans, background, width, LOSSLESS)
-    assert fast == fastpred.pred_pixels_lossless(rgb, spans, background, width)
-    ref = frames.pred_pixels_reference(rgb, spans, background, width, LOSSLESS)
+    fast = frames.rice_pixels(rgb, spans, background, width, LOSSLESS)
+    assert fast == fastpred.rice_pixels_lossless(rgb, spans, background, width)
+    ref = frames.rice_pixels_reference(rgb, spans, background, width, LOSSLESS)
     assert fast == ref
-    data = frame.pack(width, len(spans), background, spans, fast, frame.ENC_PRED)
+    data = frame.pack(width, len(spans), background, spans, fast, frame.ENC_RICE)
     assert frames.decode(data) == (width, len(spans),
                                    expected_picture(rgb, spans, background, width))
     return fast
@@ -86,7 +86,7 @@ def test_encode_uses_the_fast_encoder_for_lossless(monkeypatch):
     def refuse(*args, **kwargs):
         raise AssertionError("lossless must not use the reference encoder")
 
-    monkeypatch.setattr(frames, "pred_pixels_reference", refuse)
+    monkeypatch.setattr(frames, "rice_pixels_reference", refuse)
     assert frames.from_render(r, "lossless").data == want
     assert frames.decode(want)[2] == r.rgb565
 
@@ -108,8 +108,8 @@ def test_noise_has_plain_rows(seed):
 
 
 def test_flat_with_spikes_has_escapes():
-    # On black, k falls to 0; a white pixel then costs m = 126 for green, far
-    # past LIMIT ones: an escape. No row goes plain.
+    # On black the encoder picks k = 0; a white pixel then costs m = 126 for
+    # green, far past LIMIT ones: an escape. No row goes plain.
     width, height = 64, 40
     values = [0] * (width * height)
     for y, x in ((3, 20), (10, 0), (17, 63), (25, 31), (39, 5)):
@@ -123,7 +123,7 @@ def test_flat_with_spikes_has_escapes():
 
 def test_escapes_and_plain_rows_together():
     # Spiky flat rows (escapes, coded), then noise rows (plain), then smooth
-    # rows again (coded, from the statistics the plain rows left alone).
+    # rows again (coded, predicted from the plain rows' pixels).
     width = 96
     rnd = random.Random(4)
     values = []
@@ -250,7 +250,7 @@ def test_near_lossless_still_uses_the_reference():
     rgb = gradient(40, 20)
     spans = [(y % 5, 40 - y % 7) for y in range(20)]
     for near in ((1, 1, 1), (3, 2, 1), (0, 1, 0)):
-        assert frames.pred_pixels(rgb, spans, 0, 40, near) == \
-            frames.pred_pixels_reference(rgb, spans, 0, 40, near)
+        assert frames.rice_pixels(rgb, spans, 0, 40, near) == \
+            frames.rice_pixels_reference(rgb, spans, 0, 40, near)
     with pytest.raises(ValueError):
-        frames.pred_pixels(rgb, spans, 0, 40, (4, 0, 0))
+        frames.rice_pixels(rgb, spans, 0, 40, (4, 0, 0))

@@ -1,5 +1,5 @@
-# ENC_PRED on MicroPython: the viper decoder and the bytecode fallback both
-# turn the host's frame files into exactly the host's pixels, streaming from
+# ENC_RICE and ENC_PRED on MicroPython: the viper decoders and the bytecode
+# fallbacks turn the host's frame files into exactly the host's pixels, streaming from
 # a file with the heap locked (nothing allocated per frame or per row), and
 # bad data ends in frame.FrameError.
 #
@@ -15,11 +15,13 @@ import frame
 import micropython
 import painter
 import predcodec
+import ricecodec
 
 vectors = sys.argv[1]
 folder = sys.argv[2]
 names = sys.argv[3:]
 VIPER = painter.decode_row is not predcodec.decode_row
+assert VIPER == (painter.rice_row is not ricecodec.decode_row)
 print("viper decoder:", VIPER)
 
 
@@ -46,6 +48,11 @@ def check_golden():
     assert decode_all(vector("frame_pred_branches_lossless_24x12.hex"), 24, 12) == picture
     near = decode_all(vector("frame_pred_branches_near213_24x12.hex"), 24, 12)
     assert near != picture and len(near) == len(picture)
+    assert decode_all(vector("frame_rice_6x2.hex"), 6, 2) == (
+        b"\x00" * 10 + b"\xff\xff\xf8\x00" + b"\x00" * 10)
+    assert decode_all(vector("frame_rice_branches_lossless_24x12.hex"), 24, 12) == picture
+    near2 = decode_all(vector("frame_rice_branches_near213_24x12.hex"), 24, 12)
+    assert near2 != picture and len(near2) == len(picture)
 
 
 def stream_compare(reader, f, g, row, want):
@@ -77,10 +84,11 @@ def timed_rows(reader, f, row):
 reader = painter.FrameReader(240, 240)
 row = bytearray(480)
 want = bytearray(480)
-decoders = [("viper", painter.decode_row)] if VIPER else []
-decoders.append(("bytecode", predcodec.decode_row))
-for name, fn in decoders:
+decoders = [("viper", painter.decode_row, painter.rice_row)] if VIPER else []
+decoders.append(("bytecode", predcodec.decode_row, ricecodec.decode_row))
+for name, fn, rfn in decoders:
     painter.decode_row = fn
+    painter.rice_row = rfn
     check_golden()
     for n in names:
         with open(folder + "/" + n + ".frm", "rb") as f, open(folder + "/" + n + ".rgb", "rb") as g:
@@ -92,6 +100,7 @@ for name, fn in decoders:
 
 # Corrupt or cut data: FrameError, nothing else, and it ends.
 painter.decode_row = decoders[0][1]
+painter.rice_row = decoders[0][2]
 gc.collect()
 with open(folder + "/" + names[0] + ".frm", "rb") as f:
     data = f.read()

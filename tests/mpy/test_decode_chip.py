@@ -29,20 +29,29 @@ from pendant.photo import RenderOptions, render
 
 ROOT = Path(__file__).resolve().parents[2]
 EMU = Path(os.environ.get("PENDANT_RP2EMU", ROOT.parent / "shared" / "rp2emu"))
-MODULES = ("frame", "predcodec", "predcodec_thumb", "predcodec_viper", "fastcopy", "blend",
-           "blend_thumb", "painter", "transition", "dcs", "gc9a01", "spidma")
+MODULES = ("frame", "predcodec", "predcodec_thumb", "predcodec_viper", "ricecodec",
+           "ricecodec_thumb", "fastcopy", "blend", "blend_thumb", "painter", "transition", "dcs",
+           "gc9a01", "spidma")
 FADE_WEIGHT = 16
 # Cycles for FrameReader.rows_into over the 30 strips of the astronaut sample
-# (lossless, 26.6 KB) at 125 MHz: 12.85 M measured 2026-12-03 (MicroPython
-# 1.26.1 rp2 on rp2emu), plus 5 %. Before the Thumb decoder: 91.9 M (735 ms).
-DECODE_BUDGET = 13_500_000
+# (lossless ENC_RICE, 25.4 KB) at 125 MHz: 6.11 M measured 2026-12-03
+# (MicroPython 1.26.1 rp2 on rp2emu), plus 5 %. Before: 12.85 M with the
+# Thumb ENC_PRED decoder, 91.9 M (735 ms) with the viper one.
+DECODE_BUDGET = 6_450_000
+# A cross-fade heart to heart (7 frames, the new photo from RAM): 54.7 M
+# measured; at most 58 M is 464 ms, 15 frames a second. From a circle to the
+# heart (more pixels to decode in every frame, the spans' union blended):
+# 79.3 M measured, plus 5 %.
+FADE_BUDGET = 58_000_000
+FADE_OTHER_MASK_BUDGET = 83_300_000
 MARKER_PIN = 22
 
 CHIP = """
 import binascii, hashlib, machine, time
 machine.freq(125_000_000, 125_000_000)
-import painter, predcodec_thumb
+import painter, predcodec_thumb, ricecodec_thumb
 assert painter.decode_strip is predcodec_thumb.decode_strip, "Thumb decoder not in use"
+assert painter.rice_strip is ricecodec_thumb.decode_strip, "Thumb decoder not in use"
 pin = machine.Pin(%(pin)d, machine.Pin.OUT, value=0)
 for name, w, h, timed in %(frames)r:
     r = painter.FrameReader(w, h)
@@ -99,6 +108,8 @@ for a in (0, 1, 7, 16, 25, 31, 32):
 print("BLEND", same)
 # the draw path by DMA, heap locked: a plain paint, then a fade frame
 import gc, gc9a01, micropython, spidma, transition
+data = bad = r = new = old = x = y = None  # a young heap for the fade's RAM, as in the app
+gc.collect()
 from machine import Pin, SPI
 spi = SPI(1, baudrate=62_500_000, sck=Pin(10), mosi=Pin(11), miso=None)
 d = gc9a01.GC9A01(spi, Pin(8, Pin.OUT), cs=Pin(9, Pin.OUT), rst=Pin(12, Pin.OUT),
@@ -121,6 +132,42 @@ micropython.heap_lock()
 t.fade_step(%(weight)d)
 micropython.heap_unlock()
 print("PAINTED")
+# cross-fades from RAM: the same spans (blended from the new photo's RAM),
+# then from another mask (the union of the spans, the new photo's rows
+# expanded); to a circle, too big for the RAM: both photos decoded a frame
+fo.close()
+fn.close()
+for new, old in (("astro-l.frm", "astro-v.frm"), ("astro-l.frm", "astro-c.frm"),
+                 ("astro-c.frm", "astro-l.frm")):
+    p.show(old)
+    gc.collect()
+    pin.value(1)
+    assert t.show("fade", new, old)
+    pin.value(0)
+print("FADED")
+# a fade from RAM allocates nothing per frame either: its first frame (both
+# photos decoded, the new one kept), a frame from RAM, the last frame
+fn = open("astro-l.frm", "rb")
+fo = open("astro-v.frm", "rb")
+p.open(fn)
+ram = painter.RamRows(p.reader, t._ram)
+t.old.open(fo)
+u, same = t._spans_union(p.reader, t.old)
+assert same
+ram.start_loading()
+u[6] = u[8] = u[9] = 0
+gc.collect()
+micropython.heap_lock()
+p.paint(ram, %(weight)d, reader=t.old, union=u)
+t.old.rewind()
+ram.rewind(same)
+u[6] = 1
+u[8] = u[9] = 0
+p.paint(ram, %(weight)d, reader=t.old, union=u)
+ram.rewind()
+p.paint(reader=ram)
+micropython.heap_unlock()
+print("RAM FADE LOCKED")
 """
 
 
@@ -189,22 +236,38 @@ def make_frames(dest: Path) -> list[tuple[str, int, int, bool, str]]:
         out.append((name, w, h, timed, hashlib.sha256(frames.decode(data)[2]).hexdigest()))
 
     r = render(ROOT / "host" / "pendant" / "samples" / "astronaut.jpg", RenderOptions())
-    add("astro-l.frm", frames.from_render(r, "lossless").data, 240, 240, timed=True)
+    lossless = frames.from_render(r, "lossless")
+    assert lossless.encoding == fmt.ENC_RICE
+    add("astro-l.frm", lossless.data, 240, 240, timed=True)
     add("astro-v.frm", frames.from_render(r, "visual").data, 240, 240)
+    circle = render(ROOT / "host" / "pendant" / "samples" / "astronaut.jpg",
+                    RenderOptions(mask="circle"))
+    assert circle.background == r.background
+    add("astro-c.frm", frames.from_render(circle, "lossless").data, 240, 240)
     spans = frames.spans_from_coverage(r.coverage, 240, 240)  # ENC_SPANS: rows copied
     add("astro-s.frm", frames.encode_spans(r.rgb565, spans, r.background, 240, 240), 240, 240)
+    # a photo stored by an older host (ENC_PRED) still shows
+    add("astro-p.frm", fmt.pack(240, 240, r.background, spans,
+                                frames.pred_pixels_reference(r.rgb565, spans, r.background, 240),
+                                fmt.ENC_PRED), 240, 240)
     vectors = ROOT / "tests" / "vectors"
     picture = bytes.fromhex((vectors / "picture_branches_24x12.hex").read_text())
     for v in ("lossless", "near213"):
         data = bytes.fromhex((vectors / f"frame_pred_branches_{v}_24x12.hex").read_text())
         add(f"branches-{v}.frm", data, 24, 12)
     assert out[-2][4] == hashlib.sha256(picture).hexdigest()  # lossless: the source picture
+    for v in ("lossless", "near213"):
+        data = bytes.fromhex((vectors / f"frame_rice_branches_{v}_24x12.hex").read_text())
+        add(f"rbranches-{v}.frm", data, 24, 12)
+    assert out[-2][4] == hashlib.sha256(picture).hexdigest()
     w, h = 48, 44  # a last strip of 4 rows
     px, cov = synthetic(w, h, 7)
     spans = frames.spans_from_coverage(cov, w, h)
     for near in ((0, 0, 0), (1, 1, 1), (3, 0, 2), (0, 3, 1)):
         pixels = frames.pred_pixels_reference(px, spans, 0x1234, w, near)
         add("syn-%d%d%d.frm" % near, fmt.pack(w, h, 0x1234, spans, pixels, fmt.ENC_PRED), w, h)
+        pixels = frames.rice_pixels_reference(px, spans, 0x1234, w, near)
+        add("rsyn-%d%d%d.frm" % near, fmt.pack(w, h, 0x1234, spans, pixels, fmt.ENC_RICE), w, h)
     return out
 
 
@@ -240,9 +303,27 @@ def test_thumb_decoder_on_the_chip(tmp_path):
     ramwr = ramwr_data(spi_log)
     new = frames.decode((fs / "astro-l.frm").read_bytes())[2]
     old = frames.decode((fs / "astro-v.frm").read_bytes())[2]
-    assert ramwr[-2] == new
-    assert ramwr[-1] == blend(new, old, FADE_WEIGHT)
+    assert "FADED" in proc.stdout
+    assert "RAM FADE LOCKED" in proc.stdout
+    locked = ramwr[-3:]  # old weight 16 of 32: the same blend either way round
+    assert locked[0] == blend(old, new, FADE_WEIGHT) and locked[1] == locked[0]
+    assert locked[2] == new
+    ramwr = ramwr[:-3]
+    assert "for fades" not in proc.stdout  # the RAM path, not the streaming fallback
+    steps = 7  # transition.FADE_STEPS
+    fades = ramwr[-3 * (steps + 1):]
+    circle = frames.decode((fs / "astro-c.frm").read_bytes())[2]
+    for k, (a, b) in enumerate(((new, old), (new, circle), (circle, new))):
+        shown = fades[k * (steps + 1): (k + 1) * (steps + 1)]
+        assert shown[0] == b  # the old photo, painted
+        for i in range(1, steps):  # new weight 32 * i // steps, per channel
+            assert shown[i] == blend(a, b, 32 * i // steps), (k, i)
+        assert shown[steps] == a  # the last frame: the new photo exactly
+    assert ramwr[-3 * (steps + 1) - 2] == new
+    assert ramwr[-3 * (steps + 1) - 1] == blend(new, old, FADE_WEIGHT)
     cycles = [int(c) for c in re.findall(r"marker 1->0: (\d+) cycles", proc.stderr)]
-    assert len(cycles) == 1, proc.stderr
-    print("decode of astro-l.frm: %d cycles" % cycles[0])
+    assert len(cycles) == 4, proc.stderr
+    print("decode of astro-l.frm: %d cycles; fades: %d, %d (%d streaming)" % tuple(cycles))
     assert cycles[0] <= DECODE_BUDGET
+    assert cycles[1] <= FADE_BUDGET
+    assert cycles[2] <= FADE_OTHER_MASK_BUDGET

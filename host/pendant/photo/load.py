@@ -19,7 +19,6 @@ from PIL import Image, ImageCms, UnidentifiedImageError
 
 from pendant import extras
 
-from . import jpegbands
 from .errors import PhotoError, extra_broken, not_installed
 
 try:  # HEIC/HEIF (iPhone) and, on older Pillow, AVIF; optional extra `heif`.
@@ -161,24 +160,6 @@ def _seek(image: Image.Image, frame: int, name: str) -> None:
         ) from None
 
 
-def _banded(image: Image.Image, w: int, h: int) -> Image.Image:
-    """The drafted JPEG decoded in bands on every core when its restart markers allow.
-
-    Returns the decoded image (with the file's info), or `image` untouched to
-    be decoded the ordinary way.
-    """
-    dw, dh = image.size
-    scale = next((s for s in (8, 4, 2) if (-(-w // s), -(-h // s)) == (dw, dh)), 1)
-    fp = getattr(image, "fp", None)
-    if scale == 1 or fp is None:
-        return image
-    banded = jpegbands.decode_file(fp, scale, image.mode, image.size)
-    if banded is None:
-        return image
-    banded.info = dict(image.info)  # ICC profile, Exif: used after the decode
-    return banded
-
-
 def _orientation(image: Image.Image) -> int:
     try:
         value = image.getexif().get(ORIENTATION_TAG, 1)
@@ -200,7 +181,6 @@ def decode(opened: Opened, scale: float, rotate: float, background: tuple[int, i
             # the requested size, so asking for `scale` never loses detail.
             w, h = image.size
             image.draft("RGB", (max(1, int(w * scale + 1)), max(1, int(h * scale + 1))))
-            image = _banded(image, w, h)
         image.load()
         image = _transposed(image, opened.orientation)
         image = _rotated(image, rotate, background)

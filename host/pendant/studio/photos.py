@@ -281,12 +281,6 @@ def render_card(path: str, f: Framing, panel: str, quality: str, draft: bool) ->
     return {"frame": data, "png": out.getvalue(), "shown": _shown(Path(path), f, r)}
 
 
-def _worker_init() -> None:
-    from pendant.photo import cores
-
-    cores.set_threads(1)  # a worker per core already
-
-
 class Converter:
     """Photos are converted in worker processes, as `pendant upload` does
     (pendant.batch): the pipeline is CPU work under the GIL, and OpenCV's
@@ -309,8 +303,7 @@ class Converter:
             if self._pool is None:
                 # spawn: the server has threads, which a forked child must not inherit.
                 self._pool = ProcessPoolExecutor(
-                    self.workers, mp_context=multiprocessing.get_context("spawn"),
-                    initializer=_worker_init)
+                    self.workers, mp_context=multiprocessing.get_context("spawn"))
             return self._pool
 
     def run(self, path: str, f: Framing, panel: str, quality: str, draft: bool) -> dict:
