@@ -131,6 +131,7 @@ class App:
     # -- what the link asks of the app -------------------------------------
 
     def info(self):
+        import frame
         import proto
 
         return {
@@ -147,6 +148,7 @@ class App:
             "battery": self.gauge.report() if self.gauge is not None else None,
             "mpy": getattr(sys.implementation, "_mpy", 0),
             "micropython": "%d.%d.%d" % sys.implementation.version[:3],
+            "encodings": list(frame.ENCODINGS),  # the frame encodings it can show
         }
 
     def can_show(self, hdr):
@@ -172,6 +174,12 @@ class App:
             self.next_at = time.ticks_add(time.ticks_ms(), self.settings["interval_s"] * 1000)
         except (OSError, ValueError) as e:
             print("cannot show", photo_id, e)
+
+    def lend_ram(self, size):
+        """A buffer of at least `size` bytes that nothing uses during a
+        session (the fade's), for link.py to hold an upload in; or None."""
+        t = self.transitions
+        return t.lend(size) if t is not None else None
 
     def show_later(self, photo_id):
         """SHOW: drawn when the session ends (session_ended)."""

@@ -349,9 +349,15 @@ class Link:
         self.reply_json(seq, {"offset": offset})
 
     def ram_for(self, size):
-        """A RamFile for a photo of `size` bytes, or None where holding it
-        would leave the heap short (it then goes to flash as it arrives)."""
-        return ramfile.hold(size, RAM_SPARE) if size <= RAM_MAX else None
+        """A RamFile for a photo of `size` bytes: in a buffer the app lends
+        (the fade's, 60 KB, idle during a session), else a new one where the
+        heap can spare it; None sends the photo to flash as it arrives."""
+        if size > RAM_MAX:
+            return None
+        lent = self.app.lend_ram(size)
+        if lent is not None:
+            return ramfile.RamFile(size, lent)
+        return ramfile.hold(size, RAM_SPARE)
 
     def on_data(self, seq, payload):
         up = self.upload

@@ -24,10 +24,12 @@ except (ImportError, SyntaxError, ValueError, TypeError) as e:  # no inline asse
 
 class RamFile:
     """`size` bytes of RAM filled in order by put(); a read-only file over
-    what has arrived (the painter's and verify's reads)."""
+    what has arrived (the painter's and verify's reads). data: a buffer of at
+    least size bytes to use (one lent, see App.lend_ram) instead of a new one."""
 
-    def __init__(self, size):
-        self.data = bytearray(size)  # MemoryError where the heap cannot hold it
+    def __init__(self, size, data=None):
+        # MemoryError where the heap cannot hold a new one
+        self.data = bytearray(size) if data is None else data
         self.size = size
         self.filled = 0  # bytes put so far (they arrive in order)
         self.pos = 0

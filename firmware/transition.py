@@ -55,6 +55,13 @@ class Transitions:
                 print("transition: no %d bytes for fades: each decodes both photos a frame"
                       % FADE_RAM)
 
+    def lend(self, size):
+        """The fade's RAM for `size` bytes while no fade runs, or None. A
+        photo arriving over USB is held there until it is stored (link.py):
+        no fade runs during a session, and each fade fills it afresh."""
+        ram = self._ram
+        return ram if ram is not None and len(ram) >= size else None
+
     def show(self, kind, new_path, old_path=None, stop=None):
         """Bring new_path on screen with transition `kind` (settings.TRANSITIONS).
 

@@ -39,6 +39,9 @@ class App:
     def arrived(self, photo_id, f):
         self.arrivals.append(photo_id)
 
+    def lend_ram(self, size):
+        return None
+
     def photos_changed(self, new_id=None):
         self.changed.append(new_id)
 

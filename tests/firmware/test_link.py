@@ -26,6 +26,7 @@ class FakeApp:
         self.out_port = None  # tests set it to see what was sent before show_later
         self.arrivals = []  # (id, bytes, files in the store then) per photo painted from RAM
         self.photos = str(tmp_path / "photos")
+        self.lent = bytearray(0)  # the fade's RAM as App.lend_ram lends it (none here)
 
     def info(self):
         return {"fw": "test", "proto": proto.VERSION}
@@ -39,6 +40,9 @@ class FakeApp:
         data = bytearray(f.size)
         f.readinto(data)
         self.arrivals.append((photo_id, bytes(data), sorted(os.listdir(self.photos))))
+
+    def lend_ram(self, size):
+        return self.lent if len(self.lent) >= size else None
 
     def photos_changed(self, new_id=None):
         self.changed.append(new_id)
@@ -167,6 +171,26 @@ def test_a_photo_too_big_for_ram_streams_to_flash(rig, monkeypatch):
     assert proto.ERR not in [k for k, _, _ in r], r
     assert store.ids() == [pid]
     assert app.arrivals == [] and app.changed == [pid], "shown when the session ends"
+
+
+def test_a_photo_is_held_in_the_ram_the_app_lends(rig, monkeypatch):
+    """The fade's 60 KB buffer, idle during a session, holds the upload: the
+    heap need not find room for it (on the chip ~58 KB is free besides)."""
+    import ramfile
+
+    lk, port, store, app, _ = rig
+    data = small_frame()
+    pid = frame_id(data)
+    app.lent = bytearray(len(data) + 5)
+    monkeypatch.setattr(ramfile, "mem_free", lambda: 0)  # no room anywhere else
+    held = []
+    real_arrived = app.arrived
+    app.arrived = lambda i, f: (held.append(f.data), real_arrived(i, f))
+    session(rig, _h(upload, data))
+    assert held and held[0] is app.lent
+    assert app.arrivals == [(pid, data, [])] and store.ids() == [pid]
+    with open(store.path(pid), "rb") as f:
+        assert f.read() == data  # not the buffer's spare bytes
 
 
 def test_a_heap_too_full_streams_to_flash(rig, monkeypatch):
