@@ -40,6 +40,7 @@ RESTART_WAIT_S = 8.0  # a soft reset re-imports the app (~0.6 s of chip time) fi
 SOFT_RESET = b"\x03\x03\x02\x03\x04"
 REPL_MARKS = (b">>> ", b"raw REPL")
 REPL_PROBE = b"\x02\r"
+OLD_ENCODINGS = (0, 1)  # what firmware before 0.3.0 shows (its HELLO does not say)
 REPL_QUIET_S = 1.5  # a REPL answers a keypress within ms: this long silent, it is not one
 
 
@@ -361,6 +362,7 @@ class Client:
         """Upload one frame file. Returns "uploaded" or "skipped" (already there)."""
         import binascii
 
+        self._check_encoding(data)
         size = len(data)
         crc = binascii.crc32(data)
         put = self._put = proto.put_payload(photo_id, size, crc)
@@ -377,6 +379,18 @@ class Client:
         self._stream(data, offset, progress)
         self._retry(lambda: self.request(proto.COMMIT, photo_id.encode(), timeout=30))
         return "uploaded"
+
+    def _check_encoding(self, data: bytes) -> None:
+        """Refuse, before sending it, a frame whose encoding the pendant's
+        firmware cannot show (it would be refused at COMMIT, after the
+        transfer, as bad data). Firmware before 0.3.0 does not list its
+        encodings in HELLO: it shows ENC_SPANS and ENC_PRED."""
+        enc = data[5] if len(data) > 5 else None
+        known = self.info.get("encodings", OLD_ENCODINGS) if isinstance(self.info, dict) else []
+        if enc is not None and enc not in known:
+            raise TooOld(f"the pendant runs firmware {self.info.get('fw', '?')}, which cannot "
+                         f"show photos in this tool's format (frame encoding {enc}): update it "
+                         f"with `pendant install --port {self.port}`")
 
     def _retry(self, fn):
         for attempt in range(MAX_RETRIES):

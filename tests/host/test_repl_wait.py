@@ -82,3 +82,4 @@ def test_a_slow_soft_reset_is_waited_for_until_the_app_starts(monkeypatch):
     c._restart_app()
     assert port.written == link.SOFT_RESET
     assert bytes(port.answer) == b"0.2.0 on x\r\n", "it read up to the app's start line"
+
