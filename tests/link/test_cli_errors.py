@@ -14,7 +14,7 @@ import pytest
 import serial
 from linkkit import cli, make_frame
 
-from pendant.firmware import proto
+from pendant.firmware import frame, proto
 from pendant.sim.panel import PanelModel  # noqa: F401  (the sim package imports cleanly)
 
 
@@ -146,7 +146,8 @@ def test_disconnected_mid_transfer(scripted, tmp_path):
 
     def answer(kind, seq, payload):
         if kind == proto.HELLO:
-            return ok(seq, {"fw": "t", "proto": proto.VERSION, "panel": "gc9a01"})
+            return ok(seq, {"fw": "t", "proto": proto.VERSION, "panel": "gc9a01",
+                            "encodings": list(frame.ENCODINGS)})
         if kind == proto.PUT:
             return ok(seq, {"offset": 0})
         if kind == proto.DATA:
