@@ -8,7 +8,8 @@ OLDEST_MPY := 1.22.2
 
 .PHONY: demo test lint typecheck mpy clean enclosure bench wiring dist chromium firefox mutants
 
-$(STAMP): pyproject.toml
+# firmware/version.py too: the package's metadata takes its version from there.
+$(STAMP): pyproject.toml firmware/version.py
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[dev,studio]'
