@@ -41,7 +41,9 @@ SOFT_RESET = b"\x03\x03\x02\x03\x04"
 REPL_MARKS = (b">>> ", b"raw REPL")
 REPL_PROBE = b"\x02\r"
 OLD_ENCODINGS = (0, 1)  # what firmware before 0.3.0 shows (its HELLO does not say)
-REPL_QUIET_S = 1.5  # a REPL answers a keypress within ms: this long silent, it is not one
+# A REPL answers a keypress within ms (an emulated one on a loaded machine:
+# within a second or two); this long silent, it is not one.
+REPL_QUIET_S = 3.0
 
 
 class LinkError(Exception):
