@@ -1,0 +1,619 @@
+"""The host's Client (host/pendant/link.py) against the firmware's own
+receiver in-process (tests/fakes/pendantport.py): what a user of `pendant`
+sees when the pendant answers, is busy, stays silent, sits at its REPL,
+runs old firmware, or loses bytes and the cable mid-upload. Virtual time, so
+each test takes milliseconds however long the pendant is silent; the
+simulator's end-to-end versions of these are in tests/link/.
+"""
+
+from __future__ import annotations
+
+import errno
+import hashlib
+import json
+import os
+import random
+import struct
+
+import pytest
+import serial
+from pendantport import Faults, FirmwarePendant, ScriptedPendant
+
+from pendant import link as hostlink
+from pendant.firmware import frame, proto
+from pendant.link import Client, DeviceError, Disconnected, LinkError, NotFound, TooOld
+
+
+def make_frame(seed: int, rows: int = 12) -> bytes:
+    """A 240x240 frame whose first rows hold random pixels (480 bytes a row)."""
+    rnd = random.Random(seed)
+    spans = [(0, 240) if y < rows else (0, 0) for y in range(240)]
+    pixels = bytes(rnd.getrandbits(8) for _ in range(rows * 240 * 2))
+    return frame.pack(240, 240, 0, spans, pixels)
+
+
+def pid(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()[: proto.ID_LEN]
+
+
+def on_flash(p: FirmwarePendant) -> dict[str, str]:
+    """Files in the pendant's photo directory -> sha256 prefix, read directly."""
+    root = p.root + "/photos"
+    out = {}
+    for name in sorted(os.listdir(root)):
+        with open(os.path.join(root, name), "rb") as f:
+            out[name] = hashlib.sha256(f.read()).hexdigest()[: proto.ID_LEN]
+    return out
+
+
+@pytest.fixture
+def pendant(tmp_path, clock, monkeypatch):
+    p = FirmwarePendant(str(tmp_path), clock)
+    monkeypatch.setattr(hostlink, "_open_serial", p.serial)
+    monkeypatch.setattr(hostlink, "time", p.host_time())
+    yield p
+    p.power_cut()
+
+
+@pytest.fixture
+def scripted(clock, monkeypatch):
+    def make(answer):
+        p = ScriptedPendant(clock, answer)
+        monkeypatch.setattr(hostlink, "_open_serial", p.serial)
+        monkeypatch.setattr(hostlink, "time", p.host_time())
+        return p
+
+    return make
+
+
+def ok(seq, value=None):
+    return proto.packet(proto.OK, seq, b"" if value is None else json.dumps(value).encode())
+
+
+def nonce_of(hello_payload):
+    return struct.unpack_from("<I", hello_payload, 1)[0]
+
+
+def error(seq, code, text):
+    return proto.packet(proto.ERR, seq, proto.error_payload(code, text))
+
+
+# -- a pendant that answers ----------------------------------------------------------
+
+
+def test_a_session_opens_with_the_pendants_info_and_ends_with_bye(pendant):
+    with Client("/dev/fake") as c:
+        assert c.info["fw"] == "0.0-test" and c.info["proto"] == proto.VERSION
+        assert c.restarted is False
+        assert pendant.app.sessions == 0
+    assert pendant.app.sessions == 1, "close() says BYE: the pendant ends the session at once"
+    assert c.ser is None
+
+
+def test_upload_list_show_order_remove(pendant):
+    frames = [make_frame(s, rows=2) for s in range(3)]
+    ids = [pid(f) for f in frames]
+    with Client("/dev/fake") as c:
+        for f, i in zip(frames, ids, strict=True):
+            assert c.put(f, i) == "uploaded"
+        assert [(p.id, p.size) for p in c.list()] == [(i, len(f)) for i, f in
+                                                       zip(ids, frames, strict=True)]
+        c.order([ids[2], ids[0]])
+        assert [p.id for p in c.list()] == [ids[2], ids[0], ids[1]]
+        c.show(ids[1])
+        c.remove(ids[0])
+        assert [p.id for p in c.list()] == [ids[2], ids[1]]
+    assert pendant.app.shown == [ids[1]]
+    assert on_flash(pendant) == {"order": on_flash(pendant)["order"],
+                                 ids[1] + ".frm": ids[1], ids[2] + ".frm": ids[2]}
+
+
+def test_a_photo_already_there_is_skipped_unless_forced(pendant):
+    data = make_frame(1, rows=2)
+    with Client("/dev/fake") as c:
+        assert c.put(data, pid(data)) == "uploaded"
+        before = c.sent_bytes
+        assert c.put(data, pid(data)) == "skipped"
+        assert c.sent_bytes - before < 100, "a skipped photo sends only its PUT"
+        assert c.put(data, pid(data), force=True) == "uploaded"
+        assert c.sent_bytes - before > len(data)
+        assert [p.id for p in c.list()] == [pid(data)]
+
+
+def test_progress_reports_the_acknowledged_bytes(pendant):
+    data = make_frame(2, rows=96)  # 47 KB: a full window of 4 KB chunks and more
+    seen = []
+    with Client("/dev/fake") as c:
+        c.put(data, pid(data), progress=seen.append)
+    assert seen[0] == 0 and seen[-1] == len(data)
+    assert seen == sorted(seen)
+    assert seen[1:-1] == list(range(proto.CHUNK, len(data), proto.CHUNK))
+
+
+def test_a_clean_upload_sends_little_more_than_the_photo(pendant):
+    data = make_frame(3, rows=60)
+    with Client("/dev/fake") as c:
+        start = c.sent_bytes
+        c.put(data, pid(data))
+        sent = c.sent_bytes - start
+    assert len(data) < sent < len(data) * 1.01
+
+
+def test_settings_read_and_changed(pendant):
+    with Client("/dev/fake") as c:
+        before = c.settings()
+        after = c.set_settings({"interval_s": 42})
+        assert after["interval_s"] == 42 and c.settings() == after
+        assert {k: v for k, v in after.items() if k != "interval_s"} == {
+            k: v for k, v in before.items() if k != "interval_s"}
+        info = c.hello()
+        assert info["proto"] == proto.VERSION and c.info == info
+
+
+def test_pendant_errors_are_device_errors_with_their_code(pendant):
+    with Client("/dev/fake") as c:
+        with pytest.raises(DeviceError) as e:
+            c.show("0123456789abcdef")
+        assert e.value.code == proto.E_NOT_FOUND and str(e.value) == "no photo 0123456789abcdef"
+        with pytest.raises(DeviceError) as e:
+            c.set_settings({"interval_s": 1})
+        assert e.value.code == proto.E_BAD_ARG
+        c.order([])  # the session goes on after errors
+
+
+def test_no_space_reads_as_a_sentence(pendant, monkeypatch):
+    data = make_frame(4, rows=2)
+    monkeypatch.setattr(pendant.store, "free", lambda: 1234)
+    with Client("/dev/fake") as c, pytest.raises(DeviceError) as e:
+        c.put(data, pid(data))
+    assert str(e.value) == (f"not enough room on the pendant: the photo needs {len(data):,} "
+                            "bytes, 1,234 are free (remove some with `pendant remove`)")
+    assert e.value.code == proto.E_NO_SPACE
+
+
+def test_device_error_texts_that_are_not_json_pass_through():
+    err = hostlink._device_error(proto.error_payload(proto.E_NO_SPACE, "flash worn out"))
+    assert (err.code, str(err)) == (proto.E_NO_SPACE, "flash worn out")
+    err = hostlink._device_error(proto.error_payload(proto.E_NO_SPACE, '{"need": 1}'))
+    assert str(err) == '{"need": 1}'
+    err = hostlink._device_error(b"")
+    assert (err.code, str(err)) == (proto.E_INTERNAL, "")
+
+
+# -- faults on the wire ----------------------------------------------------------------
+
+
+def upload_through(pendant, frames, **faults):
+    """put() each frame in one session through Faults; the ids whose put() returned."""
+    done = []
+    c = Client("/dev/fake", wrap=lambda s: Faults(s, **faults))
+    try:
+        c.open()
+        for f in frames:
+            c.put(f, pid(f))
+            done.append(pid(f))
+    except LinkError:
+        pass
+    finally:
+        c.close()
+    return done, c
+
+
+FRAMES = [make_frame(10 + s, rows=46) for s in range(2)]  # 23,072 bytes each: 6 DATA packets
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_corrupted_bytes_are_retried_and_the_photos_arrive_intact(pendant, seed):
+    rnd = random.Random(seed)
+    corrupt = {rnd.randrange(100, 2 * len(FRAMES[0])) for _ in range(5)}
+    done, c = upload_through(pendant, FRAMES, corrupt=corrupt)
+    assert done == [pid(f) for f in FRAMES]
+    assert {n: h for n, h in on_flash(pendant).items() if n.endswith(".frm")} == {
+        i + ".frm": i for i in done}
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_dropped_bytes_are_retried(pendant, seed):
+    rnd = random.Random(100 + seed)
+    drop = {rnd.randrange(100, 2 * len(FRAMES[0])) for _ in range(3)}
+    done, _ = upload_through(pendant, FRAMES, drop=drop)
+    assert done == [pid(f) for f in FRAMES]
+    assert {n for n in on_flash(pendant) if n.endswith(".frm")} == {i + ".frm" for i in done}
+
+
+@pytest.mark.parametrize("cut_at", [5, 40, 2_000, 9_000, 15_000, 23_300, 30_000])
+def test_a_cut_cable_then_a_retry_resumes_and_completes(pendant, cut_at):
+    done, c = upload_through(pendant, FRAMES, cut_at=cut_at)
+    assert c.sent_bytes <= cut_at
+    frm = {n[:-4] for n in on_flash(pendant) if n.endswith(".frm")}
+    assert set(done) <= frm <= {pid(f) for f in FRAMES}
+    resumed = {}
+    with Client("/dev/fake") as c2:
+        for f in FRAMES:
+            before = c2.sent_bytes
+            result = c2.put(f, pid(f))
+            resumed[pid(f)] = (result, c2.resumed_at, c2.sent_bytes - before)
+    for i in frm:
+        assert resumed[i][0] == "skipped"
+    for result, at, sent in resumed.values():
+        if result == "uploaded" and at:
+            assert sent < len(FRAMES[0]) - at + 1024, "only the rest crosses the wire"
+    names = on_flash(pendant)
+    assert {n: h for n, h in names.items() if n != "order"} == {pid(f) + ".frm": pid(f)
+                                                               for f in FRAMES}
+
+
+def test_a_cut_after_acknowledged_data_resumes_past_it(pendant):
+    upload_through(pendant, FRAMES[:1], cut_at=13_000)
+    with Client("/dev/fake") as c:
+        assert c.put(FRAMES[0], pid(FRAMES[0])) == "uploaded"
+        assert c.resumed_at >= 2 * proto.CHUNK and c.resumed_at % proto.CHUNK == 0
+
+
+def test_a_pendant_that_loses_power_mid_upload_stops_the_put(pendant):
+    with Client("/dev/fake") as c:
+        c.put(FRAMES[0], pid(FRAMES[0]))
+        pendant.power_cut()
+        with pytest.raises(Disconnected) as e:
+            c.put(FRAMES[1], pid(FRAMES[1]))
+        assert str(e.value) == "the pendant on /dev/fake stopped answering"
+    pendant.power_on()
+    with Client("/dev/fake") as c:
+        assert [p.id for p in c.list()] == [pid(FRAMES[0])]
+        assert c.put(FRAMES[1], pid(FRAMES[1])) == "uploaded"
+
+
+def test_a_pendant_that_reboots_mid_upload_is_resumed_in_the_same_put(pendant):
+    """Power back while the host still retries: the session reopens and the
+    upload resumes from the .part the first boot flushed."""
+    data = make_frame(7, rows=96)
+
+    def cut():
+        pendant.power_on()  # the pendant restarts; the cable stays
+
+    c = Client("/dev/fake")
+    c.open()
+    written = []
+
+    class Reboot:
+        def __init__(self, ser):
+            self.ser = ser
+
+        def write(self, b):
+            written.append(len(b))
+            if sum(written) > 20_000 and not getattr(self, "done", False):
+                self.done = True
+                cut()
+            return self.ser.write(b)
+
+        def read(self, n):
+            return self.ser.read(n)
+
+        def close(self):
+            self.ser.close()
+
+    c.ser = Reboot(c.ser)
+    assert c.put(data, pid(data)) == "uploaded"
+    c.close()
+    # Booted again, and maybe more: the DATA bytes that reach the new app
+    # outside a session hold Ctrl-C (the REPL) and Ctrl-D (a soft reboot).
+    assert pendant.boots >= 2
+    assert on_flash(pendant)[pid(data) + ".frm"] == pid(data)
+
+
+def test_a_pendant_stuck_in_a_read_is_freed_by_the_filler(pendant):
+    """A host that died mid-packet (DATA, seq 1) left the pendant waiting for
+    the rest of it: the next session's first HELLO (seq 0) is swallowed, its
+    FILLER frees the pendant, and the error that packet earns (seq 1, as the
+    second HELLO's) is not taken for the HELLO's answer."""
+    ser = pendant.serial()
+    ser.write(proto.OPEN)
+    ser.write(proto.hello(0, 1))
+    ser.read(200)
+    ser.write(proto.packet(proto.DATA, 1, bytes(4) + bytes(range(256)) * 8)[:300])
+    ser.close()
+    with Client("/dev/fake") as c:
+        assert c.info["proto"] == proto.VERSION
+        assert c.restarted is False
+        assert [p.id for p in c.list()] == []
+
+
+# -- a pendant that does not answer as it should -----------------------------------------
+
+
+def test_a_silent_port_is_no_pendant(scripted):
+    scripted(lambda k, s, p: b"")
+    with pytest.raises(NotFound) as e:
+        Client("/dev/fake").open()
+    assert str(e.value) == ("no answer from a pendant on /dev/fake: is the pendant firmware "
+                            "installed? (`pendant install --port /dev/fake`)")
+
+
+def test_a_stopped_app_is_restarted_and_the_user_told(pendant):
+    pendant.stop_at_repl()
+    told = []
+    with Client("/dev/fake", notify=told.append) as c:
+        assert c.restarted is True
+        assert c.info["proto"] == proto.VERSION
+        assert [p.id for p in c.list()] == []
+    assert told == ["the pendant on /dev/fake was stopped at its REPL (by mpremote?): "
+                    "restarting its app (soft reset)"]
+    assert pendant.boots == 2
+
+
+def test_ctrl_c_in_a_session_does_not_stop_the_app(pendant):
+    """A photo full of 0x03 bytes: inside a session Ctrl-C is disarmed."""
+    data = frame.pack(240, 240, 0x0303, [(0, 240)] * 4 + [(0, 0)] * 236, b"\x03" * (240 * 4 * 2))
+    with Client("/dev/fake") as c:
+        assert c.put(data, pid(data)) == "uploaded"
+    assert pendant.state == "app" and pendant.boots == 1
+
+
+def test_a_board_without_the_firmware_is_named(tmp_path, clock, monkeypatch):
+    p = FirmwarePendant(str(tmp_path), clock, plain=True)
+    monkeypatch.setattr(hostlink, "_open_serial", p.serial)
+    monkeypatch.setattr(hostlink, "time", p.host_time())
+    try:
+        with pytest.raises(NotFound) as e:
+            Client("/dev/fake").open()
+        assert str(e.value) == ("/dev/fake is a MicroPython board at its REPL, and restarting "
+                                "it did not start the pendant firmware: install it with "
+                                "`pendant install --port /dev/fake`")
+    finally:
+        p.power_cut()
+
+
+def test_firmware_without_the_nonce_protocol_is_too_old(scripted):
+    scripted(lambda k, s, p: ok(s, {"fw": "0.1.0", "proto": 1}) if k == proto.HELLO else ok(s))
+    with pytest.raises(TooOld) as e:
+        Client("/dev/fake").open()
+    assert str(e.value) == (f"the pendant runs firmware 0.1.0, too old for this pendant tool "
+                            f"{hostlink.__version__}: update it with "
+                            "`pendant install --port /dev/fake`")
+
+
+def test_firmware_that_does_not_know_hello_is_too_old(scripted):
+    scripted(lambda k, s, p: error(s, proto.E_UNKNOWN, "unknown message type 1"))
+    with pytest.raises(TooOld) as e:
+        Client("/dev/fake").open()
+    assert "firmware too old" in str(e.value) and "pendant install --port /dev/fake" in str(
+        e.value)
+
+
+def test_a_hello_reply_that_is_not_json_is_too_old(scripted):
+    scripted(lambda k, s, p: proto.packet(proto.OK, s, b"hi"))
+    with pytest.raises(TooOld):
+        Client("/dev/fake").open()
+
+
+def test_a_hello_reply_that_is_not_an_object_is_too_old(scripted):
+    scripted(lambda k, s, p: ok(s, [1, 2]) if k == proto.HELLO else ok(s))
+    with pytest.raises(TooOld) as e:
+        Client("/dev/fake").open()
+    assert "firmware ?," in str(e.value)
+
+
+def test_another_error_to_hello_is_no_pendant(scripted):
+    scripted(lambda k, s, p: error(s, proto.E_INTERNAL, "oops"))
+    with pytest.raises(NotFound):
+        Client("/dev/fake").open()
+
+
+def test_replies_to_earlier_requests_and_sessions_are_skipped(scripted):
+    """A late reply (old seq), a reply to another HELLO (its nonce), noise
+    and a packet with a bad CRC come first: none is taken for the answer."""
+
+    def answer(kind, seq, payload):
+        if kind == proto.HELLO:
+            nonce = struct.unpack_from("<I", payload, 1)[0]
+            bad = bytearray(ok(seq, {"proto": proto.VERSION, "nonce": nonce, "fw": "bad"}))
+            bad[-1] ^= 1
+            return (ok((seq - 1) & 0xFF, {"proto": proto.VERSION, "nonce": nonce, "fw": "old"})
+                    + b"\x00\xa5\x17" + ok(seq, {"proto": proto.VERSION, "nonce": nonce ^ 1,
+                                                 "fw": "other"})
+                    + bytes(bad)
+                    + ok(seq, {"proto": proto.VERSION, "nonce": nonce, "fw": "this"}))
+        if kind == proto.LIST:
+            return ok((seq - 1) & 0xFF, [["0123456789abcdef", 9]]) + ok(seq, [])
+        return ok(seq)
+
+    scripted(answer)
+    with Client("/dev/fake") as c:
+        assert c.info["fw"] == "this"
+        assert c.list() == []
+
+
+def test_an_oversized_length_is_noise(scripted):
+    def answer(kind, seq, payload):
+        if kind == proto.HELLO:
+            nonce = struct.unpack_from("<I", payload, 1)[0]
+            junk = struct.pack("<BBBBH", proto.SYNC0, proto.SYNC1, proto.OK, seq,
+                               proto.MAX_PAYLOAD + 1)
+            return junk + ok(seq, {"proto": proto.VERSION, "nonce": nonce, "fw": "t"})
+        return ok(seq)
+
+    scripted(answer)
+    with Client("/dev/fake") as c:
+        assert c.info["fw"] == "t"
+
+
+def test_a_pendant_busy_answering_older_requests_is_waited_for(scripted, clock):
+    """It keeps answering older requests for 5 s: more than OPEN_WAIT_S, so
+    only waiting while it is alive gets the answer (and bounded: ALIVE_MAX_S)."""
+    state = {"t0": None}
+
+    def answer(kind, seq, payload):
+        if kind != proto.HELLO:
+            return ok(seq)
+        nonce = struct.unpack_from("<I", payload, 1)[0]
+        state["t0"] = clock.now_ms
+        state["reply"] = ok(seq, {"proto": proto.VERSION, "nonce": nonce, "fw": "busy"})
+        state["seq"] = seq
+        return b""
+
+    p = scripted(answer)
+    real = p.host_read
+
+    def read(n):
+        t0 = state["t0"]
+        if t0 is not None and not p.to_host:
+            if clock.now_ms - t0 < state["busy_ms"]:
+                clock.now_ms += 100  # an older request's answer every 100 ms
+                p.to_host += ok((state["seq"] - 1) & 0xFF)
+            elif "reply" in state:
+                p.to_host += state.pop("reply")
+        return real(n)
+
+    p.host_read = read
+    state["busy_ms"] = 5_000
+    with Client("/dev/fake") as c:
+        assert c.info["fw"] == "busy"
+    state.update(t0=None, busy_ms=10 * hostlink.ALIVE_MAX_S * 1000)
+    with pytest.raises(NotFound):
+        Client("/dev/fake").open()
+    assert hostlink.ALIVE_MAX_S * 1000 <= clock.now_ms - state["t0"] <= (
+        hostlink.ALIVE_MAX_S + 2 * hostlink.OPEN_WAIT_S + 12) * 1000
+
+
+def test_a_request_with_no_answer_times_out(scripted):
+    scripted(lambda k, s, p: ok(s, {"proto": proto.VERSION, "nonce": struct.unpack_from(
+        "<I", p, 1)[0]}) if k == proto.HELLO else b"")
+    c = Client("/dev/fake")
+    c.open()
+    with pytest.raises(hostlink.Timeout) as e:
+        c.list()
+    assert str(e.value) == "the pendant on /dev/fake did not answer"
+    c.close()  # BYE unanswered: closing still succeeds
+    assert c.ser is None
+
+
+def test_an_upload_whose_data_is_never_acknowledged_gives_up(scripted):
+    """Every DATA refused: bounded retries, then one line."""
+
+    def answer(kind, seq, payload):
+        if kind == proto.HELLO:
+            return ok(seq, {"proto": proto.VERSION, "nonce": nonce_of(payload)})
+        if kind == proto.PUT:
+            return ok(seq, {"offset": 0})
+        if kind == proto.DATA:
+            return error(seq, proto.E_BAD_DATA, json.dumps({"offset": 0}))
+        return ok(seq)
+
+    p = scripted(answer)
+    data = make_frame(5, rows=1)
+    with Client("/dev/fake") as c, pytest.raises(Disconnected) as e:
+        c.put(data, pid(data))
+    assert str(e.value) == f"upload to /dev/fake failed after {hostlink.MAX_RETRIES} retries"
+    puts = [k for k, _, _ in p.requests if k == proto.PUT]
+    assert len(puts) == 1 + hostlink.MAX_RETRIES, "each go-back asks the pendant where it is"
+
+
+def test_a_data_error_other_than_a_bad_packet_is_the_users(scripted):
+    def answer(kind, seq, payload):
+        if kind == proto.HELLO:
+            return ok(seq, {"proto": proto.VERSION, "nonce": nonce_of(payload)})
+        if kind == proto.PUT:
+            return ok(seq, {"offset": 0})
+        if kind == proto.DATA:
+            return error(seq, proto.E_NO_SPACE, "cannot write the photo (ENOSPC)")
+        return ok(seq)
+
+    scripted(answer)
+    data = make_frame(5, rows=1)
+    with Client("/dev/fake") as c, pytest.raises(DeviceError) as e:
+        c.put(data, pid(data))
+    assert str(e.value) == "cannot write the photo (ENOSPC)"
+
+
+def test_the_port_going_away_is_disconnected(pendant):
+    c = Client("/dev/fake")
+    c.open()
+    pendant.unplugged = True
+    with pytest.raises(Disconnected) as e:
+        c.list()
+    assert str(e.value).startswith("the pendant on /dev/fake disconnected (")
+    c.close()
+    assert c.ser is None
+
+
+# -- finding and opening the port ---------------------------------------------------------
+
+
+class Info:
+    def __init__(self, device, vid, pid, description=""):
+        self.device, self.vid, self.pid, self.description = device, vid, pid, description
+
+
+def test_find_port_prefers_the_flag_then_the_environment_then_usb(monkeypatch):
+    ports = [Info("/dev/ttyUSB0", 0x1A86, 0x7523, "CH340"),
+             Info("/dev/ttyACM1", 0x2E8A, 0x0005, "Board in FS mode")]
+    monkeypatch.setattr(hostlink.list_ports, "comports", lambda: ports)
+    monkeypatch.delenv("PENDANT_PORT", raising=False)
+    assert hostlink.find_port() == "/dev/ttyACM1"
+    monkeypatch.setenv("PENDANT_PORT", "/dev/ttyS9")
+    assert hostlink.find_port() == "/dev/ttyS9"
+    assert hostlink.find_port("/dev/x") == "/dev/x"
+    assert hostlink.candidate_ports() == [("/dev/ttyACM1", "Board in FS mode"),
+                                          ("/dev/ttyUSB0", "CH340")]
+    monkeypatch.delenv("PENDANT_PORT")
+    monkeypatch.setattr(hostlink.list_ports, "comports", lambda: ports[:1])
+    with pytest.raises(NotFound) as e:
+        hostlink.find_port()
+    assert "no pendant found on USB" in str(e.value) and "pendant sim" in str(e.value)
+
+
+@pytest.mark.parametrize("exc, cls, text", [
+    (serial.SerialException(errno.EBUSY, "x"), hostlink.Busy, "/dev/p is busy: another"),
+    (serial.SerialException("Could not exclusively lock port"), hostlink.Busy, "/dev/p is busy"),
+    (serial.SerialException(errno.ENOENT, "x"), NotFound, "no pendant at /dev/p: the port"),
+    (serial.SerialException("[Errno 2] No such file or directory"), NotFound, "no pendant at"),
+    (serial.SerialException(errno.EACCES, "x"), LinkError, "permission denied on /dev/p: add"),
+    (serial.SerialException("Permission denied"), LinkError, "permission denied on /dev/p"),
+    (serial.SerialException("odd"), LinkError, "cannot open /dev/p: odd"),
+])
+def test_opening_the_port_fails_in_one_line(monkeypatch, exc, cls, text):
+    def fail(*a, **kw):
+        raise exc
+
+    monkeypatch.setattr(hostlink.serial, "Serial", fail)
+    with pytest.raises(cls) as e:
+        hostlink._open_serial("/dev/p")
+    assert str(e.value).startswith(text), str(e.value)
+    assert type(e.value) is cls
+
+
+def test_the_port_is_opened_exclusively_with_a_short_timeout(monkeypatch):
+    got = {}
+
+    def Serial(port, **kw):
+        got.update(kw, port=port)
+        return "ser"
+
+    monkeypatch.setattr(hostlink.serial, "Serial", Serial)
+    assert hostlink._open_serial("/dev/p") == "ser"
+    assert got == {"port": "/dev/p", "baudrate": 115200, "timeout": 0.2, "write_timeout": 10,
+                   "exclusive": True}
+
+
+class CountingSecrets:
+    """secrets for pendant.link: real nonces, but a draw that never ends fails."""
+
+    def __init__(self):
+        self.draws = 0
+
+    def randbits(self, k):
+        self.draws += 1
+        assert self.draws < 10_000, "no nonce can make this HELLO free of 0x03"
+        return random.getrandbits(k)
+
+
+@pytest.mark.parametrize("seq", [2, 3, 255])
+def test_a_session_reopens_whatever_the_sequence_number(pendant, monkeypatch, seq):
+    """HELLO must carry no 0x03, and with seq 3 no nonce avoids one: the
+    host skips that number (it used to draw nonces forever)."""
+    monkeypatch.setattr(hostlink, "secrets", CountingSecrets())
+    c = Client("/dev/fake")
+    c.seq = seq
+    c.open()
+    assert c.info["proto"] == proto.VERSION
+    c.close()
