@@ -88,7 +88,7 @@ class Handle:
     def write(self, data):
         self._check()
         self.pendant.to_pendant += bytes(data)
-        self.pendant.written += len(data)
+        self.pendant.raw += bytes(data)
         return len(data)
 
     def flush(self):
@@ -107,7 +107,7 @@ class _Base:
         self.clock = clock
         self.to_pendant = bytearray()
         self.to_host = bytearray()
-        self.written = 0  # bytes the host wrote, in all
+        self.raw = bytearray()  # every byte the host wrote
         self.unplugged = False
         self.opened = 0
 
@@ -126,12 +126,14 @@ class _Base:
 
 
 class ScriptedPendant(_Base):
-    """answer(kind, seq, payload) -> bytes to send back (b"" for silence)."""
+    """answer(kind, seq, payload) -> bytes to send back (b"" for silence),
+    or (ms, bytes): sent that long after the request."""
 
     def __init__(self, clock, answer):
         super().__init__(clock)
         self.answer = answer
         self.requests: list[tuple[int, int, bytes]] = []
+        self.later: list[tuple[int, bytes]] = []
 
     def host_read(self, n):
         buf = self.to_pendant
@@ -145,10 +147,19 @@ class ScriptedPendant(_Base):
             kind, seq, payload = buf[i + 2], buf[i + 3], bytes(buf[i + 6 : i + 6 + m])
             del buf[: i + 10 + m]
             self.requests.append((kind, seq, payload))
-            self.to_host += self.answer(kind, seq, payload)
+            out = self.answer(kind, seq, payload)
+            if isinstance(out, tuple):
+                self.later.append((self.clock.now_ms + out[0], out[1]))
+                self.later.sort(key=lambda e: e[0])
+            else:
+                self.to_host += out
         if not self.to_host:
-            self.clock.now_ms += SERIAL_TIMEOUT_MS
-            return b""
+            end = self.clock.now_ms + SERIAL_TIMEOUT_MS
+            if not self.later or self.later[0][0] > end:
+                self.clock.now_ms = end
+                return b""
+            self.clock.now_ms = max(self.clock.now_ms, self.later[0][0])
+            self.to_host += self.later.pop(0)[1]
         out = bytes(self.to_host[:n])
         del self.to_host[:n]
         return out
