@@ -664,3 +664,37 @@ def test_settings_must_be_an_object_and_a_change_is_announced(rig):
     assert json.loads(got[2][2])["interval_s"] == 45
     assert json.loads(got[3][2]) == json.loads(got[2][2])
     assert app.settings_changes == 1
+
+
+# -- found by mutation testing -------------------------------------------------------
+
+
+def test_bye_ends_the_session_at_once(rig):
+    lk, port, store, app = rig
+    port.at(0, proto.OPEN + pkt(proto.BYE, 1) + hello(2))
+    assert lk.poll() is True
+    assert app.ended_at == [0], "BYE must not leave the link deaf for 10 s"
+    assert [s for _, s, _ in replies(port.out)] == [1], "HELLO after BYE is outside a session"
+
+
+def test_a_packet_just_inside_the_limit_is_answered_after_noise(rig):
+    lk, port, store, app = rig
+    port.at(0, proto.OPEN + hello(1)).at(IDLE_MS - 1, b"\x42").at(IDLE_MS, hello(2))
+    port.at(IDLE_MS, pkt(proto.BYE, 3))
+    assert lk.poll() is True
+    assert [s for _, s, _ in replies(port.out)] == [1, 2, 3]
+
+
+@pytest.mark.parametrize("before", [b"", b"\x03", bytes(proto.FILL_READ + 1)])
+def test_only_a_whole_opener_opens(rig, before):
+    """Its first byte missing: at power-on, after Ctrl-C, after a filler."""
+    lk, port, store, app = rig
+    port.at(0, before)
+    if before == b"\x03":
+        with pytest.raises(KeyboardInterrupt):
+            lk.poll()
+    else:
+        assert lk.poll() is False
+    port.at(0, proto.OPEN[1:] + b"print(1)\r\n")
+    assert lk.poll() is False
+    assert port.out == b""
