@@ -46,6 +46,26 @@ def on_flash(p: FirmwarePendant) -> dict[str, str]:
     return out
 
 
+class SeededSecrets:
+    """secrets for pendant.link: nonces from a seeded generator, so that a
+    test is the same every run (a HELLO typed into the fake REPL may hold a
+    Ctrl-D, as on a real board), and a draw that never ends fails."""
+
+    def __init__(self, seed=0):
+        self.rnd = random.Random(seed)
+        self.draws = 0
+
+    def randbits(self, k):
+        self.draws += 1
+        assert self.draws < 10_000, "no nonce can make this HELLO free of 0x03"
+        return self.rnd.getrandbits(k)
+
+
+@pytest.fixture(autouse=True)
+def _nonces(monkeypatch):
+    monkeypatch.setattr(hostlink, "secrets", SeededSecrets())
+
+
 @pytest.fixture
 def pendant(tmp_path, clock, monkeypatch):
     p = FirmwarePendant(str(tmp_path), clock)
@@ -597,23 +617,10 @@ def test_the_port_is_opened_exclusively_with_a_short_timeout(monkeypatch):
                    "exclusive": True}
 
 
-class CountingSecrets:
-    """secrets for pendant.link: real nonces, but a draw that never ends fails."""
-
-    def __init__(self):
-        self.draws = 0
-
-    def randbits(self, k):
-        self.draws += 1
-        assert self.draws < 10_000, "no nonce can make this HELLO free of 0x03"
-        return random.getrandbits(k)
-
-
 @pytest.mark.parametrize("seq", [2, 3, 255])
-def test_a_session_reopens_whatever_the_sequence_number(pendant, monkeypatch, seq):
+def test_a_session_reopens_whatever_the_sequence_number(pendant, seq):
     """HELLO must carry no 0x03, and with seq 3 no nonce avoids one: the
     host skips that number (it used to draw nonces forever)."""
-    monkeypatch.setattr(hostlink, "secrets", CountingSecrets())
     c = Client("/dev/fake")
     c.seq = seq
     c.open()
@@ -670,3 +677,15 @@ def test_a_busy_pendant_is_waited_for_up_to_30_s(scripted, clock, busy_s, filler
     with Client("/dev/fake") as c:
         assert c.info["proto"] == proto.VERSION
     assert fillers(p) == int(filler)
+
+
+def test_closing_a_silent_session_waits_a_second_for_bye(scripted, clock):
+    scripted(lambda k, s, p: ok(s, {"proto": proto.VERSION, "nonce": nonce_of(p)})
+             if k == proto.HELLO else b"")
+    c = Client("/dev/fake")
+    c.open()
+    start = clock.now_ms
+    c.close()
+    assert 1_000 <= clock.now_ms - start <= 1_200
+    c.close()  # a second close is harmless
+    assert c.ser is None
