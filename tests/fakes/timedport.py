@@ -54,6 +54,7 @@ class TimedPort:
 
     def readinto(self, buf, n: int) -> int:
         self._arrive()
+        assert n <= len(buf), f"a read of {n} bytes into a buffer of {len(buf)}"
         if n > len(self.inp):
             raise Hang(f"a read of {n} bytes with {len(self.inp)} on hand hangs the pendant")
         buf[:n] = self.inp[:n]

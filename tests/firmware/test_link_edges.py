@@ -277,8 +277,10 @@ def test_the_longest_packet_is_read(rig):
 
 
 def test_poll_with_nothing_waiting_returns_at_once(rig):
+    """The app polls between the strips of a drawing: no wait at all."""
     lk, port, store, app = rig
     assert lk.poll() is False
+    assert port.clock.now_ms == 0
     port.at(0, b"hello REPL")
     assert lk.poll() is False and port.out == b"" and app.ended_at == []
 
@@ -685,12 +687,19 @@ def test_a_packet_just_inside_the_limit_is_answered_after_noise(rig):
     assert [s for _, s, _ in replies(port.out)] == [1, 2, 3]
 
 
-@pytest.mark.parametrize("before", [b"", b"\x03", bytes(proto.FILL_READ + 1)])
+SESSION = proto.OPEN + pkt(proto.BYE, 1)
+
+
+@pytest.mark.parametrize("before", [b"", b"\x03", bytes(proto.FILL_READ + 1), b"x", SESSION])
 def test_only_a_whole_opener_opens(rig, before):
-    """Its first byte missing: at power-on, after Ctrl-C, after a filler."""
+    """Its first byte missing: at power-on, after Ctrl-C, after a filler, after
+    another byte, after a session."""
     lk, port, store, app = rig
     port.at(0, before)
-    if before == b"\x03":
+    if before == SESSION:
+        assert lk.poll() is True
+        port.out.clear()
+    elif before == b"\x03":
         with pytest.raises(KeyboardInterrupt):
             lk.poll()
     else:
@@ -698,3 +707,26 @@ def test_only_a_whole_opener_opens(rig, before):
     port.at(0, proto.OPEN[1:] + b"print(1)\r\n")
     assert lk.poll() is False
     assert port.out == b""
+
+
+def test_a_stray_sync0_is_noise(rig):
+    lk, port, store, app = rig
+    got = run(lk, port, hello(1) + bytes((proto.SYNC0, 0x42)) + hello(2))
+    assert [(k, s) for k, s, _ in got] == [(proto.OK, 1), (proto.OK, 2)]
+
+
+def test_receiving_never_grows_the_buffers(rig):
+    """The receive path allocates nothing: its buffers keep their sizes."""
+    lk, port, store, app = rig
+    data = a_frame(width=40, height=20)
+    sizes = [len(b) for b in (lk.one, lk.head, lk.crc, lk.payload, lk.fill, lk.ack)]
+    upload(lk, port, data, chunk=300)
+    run(lk, port, hello(1), pkt(proto.LIST, 2), bytes(30) + proto.OPEN + hello(3))
+    assert [len(b) for b in (lk.one, lk.head, lk.crc, lk.payload, lk.fill, lk.ack)] == sizes
+
+
+def test_commit_of_a_bare_header_is_a_size_mismatch(rig):
+    lk, port, store, app = rig
+    data = a_frame()[: frame.HEADER_SIZE]
+    got = commit_of(lk, port, data, size=frame.HEADER_SIZE + 1)
+    assert err(got) == (proto.E_BAD_DATA, "size mismatch: 32 of 33 bytes")
