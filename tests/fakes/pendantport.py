@@ -12,7 +12,10 @@ minutes of virtual time.
 After a Ctrl-C the pendant sits at a REPL that answers Enter with its prompt
 and Ctrl-D with a soft reboot that starts the app again, as the rp2 port's
 does; `plain=True` is a board with MicroPython but no pendant firmware
-(every soft reboot ends at the REPL).
+(every soft reboot ends at the REPL). `boot_ms`: how long a soft reboot takes
+until the app's start line; bytes that arrive meanwhile are lost (what the
+host's wait for that line is for). `app.info_ms`: how long the app takes to
+answer HELLO.
 
 `ScriptedPendant` answers each packet with a function instead (old or
 broken firmware); `Faults` sits between the Client and either, cutting,
@@ -43,12 +46,16 @@ class App:
     def __init__(self, root, clock):
         self.settings = Settings(root + "/settings.json")
         self.clock = clock
+        self.info_ms = 0
+        self.sleep = None  # the pendant's sleep(ms), set by FirmwarePendant
         self.changed: list = []
         self.shown: list = []
         self.sessions = 0
         self.fits = True
 
     def info(self):
+        if self.info_ms:
+            self.sleep(self.info_ms)
         return {"fw": "0.0-test", "proto": proto.VERSION, "width": 240, "height": 240}
 
     def can_show(self, hdr):
@@ -166,11 +173,13 @@ class ScriptedPendant(_Base):
 
 
 class FirmwarePendant(_Base):
-    def __init__(self, root: str, clock, plain: bool = False):
+    def __init__(self, root: str, clock, plain: bool = False, boot_ms: int = 0):
         super().__init__(clock)
         self.root = root
         self.plain = plain
+        self.boot_ms = boot_ms
         self.app = App(root, clock)
+        self.app.sleep = self.sleep
         self.state = "repl" if plain else "app"
         self.need = 1  # bytes the pendant waits for
         self.deadline: int | None = None  # ms when its wait ends (None: never)
@@ -215,6 +224,12 @@ class FirmwarePendant(_Base):
     def write(self, buf):
         self.to_host += bytes(buf)
 
+    def sleep(self, ms):
+        """Let ms of virtual time pass on the pendant, reading nothing."""
+        deadline = self.clock.now_ms + ms
+        while self.clock.now_ms < deadline:
+            self._block(1 << 30, deadline)
+
     def _main(self):
         with self.cond:
             self.cond.wait_for(lambda: self.turn == "pendant" or self.stopped)
@@ -240,6 +255,9 @@ class FirmwarePendant(_Base):
             self.to_host += b"\r\n>>> "
         elif c == 0x04:  # Ctrl-D: soft reboot
             self.to_host += b"MPY: soft reboot\r\n"
+            if self.boot_ms:
+                self.sleep(self.boot_ms)
+                self.to_pendant.clear()
             if not self.plain:
                 self._boot()
                 self.to_host += b"pendant 0.0-test on test-board\r\n"

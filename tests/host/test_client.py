@@ -689,3 +689,161 @@ def test_closing_a_silent_session_waits_a_second_for_bye(scripted, clock):
     assert 1_000 <= clock.now_ms - start <= 1_200
     c.close()  # a second close is harmless
     assert c.ser is None
+
+
+
+# -- found by mutation testing ---------------------------------------------------------
+
+
+def test_a_session_costs_only_open_and_hello(pendant):
+    with Client("/dev/fake") as c:
+        assert c.sent_bytes == len(proto.OPEN) + 6 + 5 + 4
+
+
+@pytest.mark.parametrize("boot_ms", [500, 14_500])
+def test_after_a_restart_the_host_waits_for_the_app_to_start(tmp_path, clock, monkeypatch,
+                                                            boot_ms):
+    """A soft reboot takes up to 15 s to print the app's start line (an
+    emulated chip is slow); OPEN sent before it would be lost."""
+    p = FirmwarePendant(str(tmp_path), clock, boot_ms=boot_ms)
+    monkeypatch.setattr(hostlink, "_open_serial", p.serial)
+    monkeypatch.setattr(hostlink, "time", p.host_time())
+    try:
+        p.stop_at_repl()
+        with Client("/dev/fake") as c:
+            assert c.restarted is True and c.info["proto"] == proto.VERSION
+    finally:
+        p.power_cut()
+
+
+def test_after_a_restart_hello_is_given_8_s(pendant):
+    pendant.stop_at_repl()
+    pendant.app.info_ms = 7_500  # importing the app's modules on first use
+    with Client("/dev/fake") as c:
+        assert c.restarted is True and c.info["proto"] == proto.VERSION
+
+
+def test_a_reply_of_the_longest_payload_is_read(scripted):
+    longest = json.dumps(["x" * (proto.MAX_PAYLOAD - 4)]).encode()
+    assert len(longest) == proto.MAX_PAYLOAD
+    scripted(lambda k, s, p: ok(s, {"proto": proto.VERSION, "nonce": nonce_of(p)})
+             if k == proto.HELLO else proto.packet(proto.OK, s, longest))
+    with Client("/dev/fake") as c:
+        assert c.settings() == ["x" * (proto.MAX_PAYLOAD - 4)]
+
+
+class OSErrorPort:
+    """A port whose reads fail with a plain OSError (EIO: the USB device went away)."""
+
+    def __init__(self, ser):
+        self.ser = ser
+        self.broken = False
+
+    def write(self, data):
+        if self.broken:
+            raise OSError(errno.EIO, "Input/output error")
+        return self.ser.write(data)
+
+    def read(self, n):
+        if self.broken:
+            raise OSError(errno.EIO, "Input/output error")
+        return self.ser.read(n)
+
+    def close(self):
+        self.ser.close()
+
+
+@pytest.mark.parametrize("op", ["read", "write"])
+def test_an_io_error_on_the_port_is_disconnected(pendant, op):
+    c = Client("/dev/fake", wrap=OSErrorPort)
+    c.open()
+    c.ser.broken = True
+    if op == "read":
+        c.ser.write = lambda data: len(data)
+    with pytest.raises(Disconnected) as e:
+        c.list()
+    assert str(e.value) == "the pendant on /dev/fake disconnected ([Errno 5] Input/output error)"
+    c._close_port()
+
+
+class AckingPendant:
+    """A scripted pendant that takes DATA in order; `refuse(n)` says whether
+    the n-th DATA packet (from 0) gets ERR instead; `late` lists DATA packets
+    whose ACK also comes a second time, late."""
+
+    def __init__(self, refuse=lambda n: False, late=()):
+        self.offset = 0
+        self.n = 0
+        self.refuse = refuse
+        self.late = set(late)
+        self.data_offsets = []
+        self.committed_at = []  # bytes received when each COMMIT came
+
+    def __call__(self, kind, seq, payload):
+        if kind == proto.HELLO:
+            return ok(seq, {"proto": proto.VERSION, "nonce": nonce_of(payload)})
+        if kind == proto.PUT:
+            return ok(seq, {"offset": self.offset})
+        if kind == proto.DATA:
+            n, self.n = self.n, self.n + 1
+            (off,) = struct.unpack_from("<I", payload)
+            self.data_offsets.append(off)
+            if self.refuse(n) or off != self.offset:
+                return error(seq, proto.E_BAD_DATA, json.dumps({"offset": self.offset}))
+            self.offset += len(payload) - 4
+            ack = proto.packet(proto.ACK, seq, struct.pack("<I", self.offset))
+            return ack + ack if n in self.late else ack
+        if kind == proto.COMMIT:
+            self.committed_at.append(self.offset)
+        return ok(seq)
+
+
+def test_an_upload_sends_each_chunk_once(scripted):
+    pend = AckingPendant()
+    scripted(pend)
+    data = make_frame(6, rows=40)
+    with Client("/dev/fake") as c:
+        c.put(data, pid(data))
+    assert pend.data_offsets == list(range(0, len(data), proto.CHUNK))
+
+
+def test_six_failures_after_progress_give_up(scripted):
+    pend = AckingPendant(refuse=lambda n: n >= 1)
+    p = scripted(pend)
+    data = make_frame(6, rows=40)
+    with Client("/dev/fake") as c, pytest.raises(Disconnected):
+        c.put(data, pid(data))
+    assert [k for k, _, _ in p.requests].count(proto.PUT) == 1 + 5
+
+
+def test_a_late_duplicate_ack_is_ignored(scripted):
+    """An ACK for a packet already acknowledged (or written off) neither
+    counts as a failure nor ends the stream early."""
+    pend = AckingPendant(late={0, 1, 2})
+    p = scripted(pend)
+    data = make_frame(6, rows=40)
+    with Client("/dev/fake") as c:
+        assert c.put(data, pid(data)) == "uploaded"
+    assert [k for k, _, _ in p.requests].count(proto.PUT) == 1
+    assert pend.committed_at == [len(data)], "COMMIT only after every byte was acknowledged"
+
+
+def test_a_refused_chunk_goes_back_without_a_filler(scripted):
+    pend = AckingPendant(refuse=lambda n: n == 2)
+    p = scripted(pend)
+    data = make_frame(6, rows=40)
+    with Client("/dev/fake") as c:
+        assert c.put(data, pid(data)) == "uploaded"
+    assert fillers(p) == 0
+    assert [k for k, _, _ in p.requests].count(proto.PUT) == 2
+
+
+def test_an_ack_that_never_comes_gets_a_filler_then_a_resume(pendant):
+    """docs/protocol.md: a filler goes out when an ACK does not come."""
+    data = FRAMES[0]
+    start = len(proto.OPEN) + 15 + (6 + 24 + 4) + 5 * (6 + 4 + proto.CHUNK + 4)
+    last = 6 + 4 + (len(data) - 5 * proto.CHUNK) + 4
+    done, c = upload_through(pendant, [data], drop=range(start, start + last))
+    assert done == [pid(data)]
+    assert fillers(pendant) == 1
+    assert on_flash(pendant)[pid(data) + ".frm"] == pid(data)
