@@ -821,7 +821,7 @@ def test_a_late_duplicate_ack_is_ignored(scripted):
     counts as a failure nor ends the stream early."""
     pend = AckingPendant(late={0, 1, 2})
     p = scripted(pend)
-    data = make_frame(6, rows=40)
+    data = make_frame(6, rows=96)  # 12 chunks: more than a window and one
     with Client("/dev/fake") as c:
         assert c.put(data, pid(data)) == "uploaded"
     assert [k for k, _, _ in p.requests].count(proto.PUT) == 1
