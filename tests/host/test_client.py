@@ -712,6 +712,9 @@ def test_after_a_restart_the_host_waits_for_the_app_to_start(tmp_path, clock, mo
         p.stop_at_repl()
         with Client("/dev/fake") as c:
             assert c.restarted is True and c.info["proto"] == proto.VERSION
+            # No longer than it takes: the 2 s HELLO, the filler's 2 s, the
+            # REPL probe, the boot, HELLO's answer; not the full 15 s wait.
+            assert clock.now_ms <= 2_000 + 2_000 + 1_500 + boot_ms + 1_000
     finally:
         p.power_cut()
 
