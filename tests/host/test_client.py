@@ -274,9 +274,12 @@ def test_a_pendant_that_loses_power_mid_upload_stops_the_put(pendant):
     with Client("/dev/fake") as c:
         c.put(FRAMES[0], pid(FRAMES[0]))
         pendant.power_cut()
+        before = fillers(pendant)
         with pytest.raises(Disconnected) as e:
             c.put(FRAMES[1], pid(FRAMES[1]))
         assert str(e.value) == "the pendant on /dev/fake stopped answering"
+        # Five tries of the PUT, each after the first with a filler and OPEN.
+        assert fillers(pendant) - before == 4
     pendant.power_on()
     with Client("/dev/fake") as c:
         assert [p.id for p in c.list()] == [pid(FRAMES[0])]
@@ -853,3 +856,45 @@ def test_an_ack_that_never_comes_gets_a_filler_then_a_resume(pendant):
     assert done == [pid(data)]
     assert fillers(pendant) == 1
     assert on_flash(pendant)[pid(data) + ".frm"] == pid(data)
+
+
+class WindowWatch:
+    """wrap= for Client: counts DATA packets written and not yet answered."""
+
+    def __init__(self, ser):
+        self.ser = ser
+        self.out = 0
+        self.most = 0
+        self.heard = bytearray()
+
+    def write(self, data):
+        data = bytes(data)
+        if data[:2] == bytes((proto.SYNC0, proto.SYNC1)) and data[2] == proto.DATA:
+            self.out += 1
+            self.most = max(self.most, self.out)
+        return self.ser.write(data)
+
+    def read(self, n):
+        got = self.ser.read(n)
+        self.heard += got
+        while len(self.heard) >= 6:
+            m = self.heard[4] | self.heard[5] << 8
+            if len(self.heard) < 10 + m:
+                break
+            if self.heard[2] in (proto.ACK, proto.ERR):
+                self.out -= 1
+            del self.heard[: 10 + m]
+        return got
+
+    def close(self):
+        self.ser.close()
+
+
+def test_an_upload_keeps_four_chunks_in_flight(pendant):
+    """docs/protocol.md: up to 4 DATA packets unacknowledged."""
+    data = make_frame(8, rows=96)
+    c = Client("/dev/fake", wrap=WindowWatch)
+    c.open()
+    c.put(data, pid(data))
+    assert c.ser.most == 4
+    c.close()
