@@ -143,6 +143,7 @@ class ScriptedPendant(_Base):
         self.later: list[tuple[int, bytes]] = []
 
     def host_read(self, n):
+        assert self.clock.now_ms < 3_600_000, "the host has waited an hour: it would wait forever"
         buf = self.to_pendant
         while True:
             i = buf.find(bytes((proto.SYNC0, proto.SYNC1)))

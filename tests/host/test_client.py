@@ -898,3 +898,63 @@ def test_an_upload_keeps_four_chunks_in_flight(pendant):
     c.put(data, pid(data))
     assert c.ser.most == 4
     c.close()
+
+
+class Trickle:
+    """wrap= for Client: a read returns at most 3 bytes (USB hands over what
+    has arrived)."""
+
+    def __init__(self, ser):
+        self.ser = ser
+        self.held = bytearray()
+
+    def write(self, data):
+        return self.ser.write(data)
+
+    def read(self, n):
+        if not self.held:
+            self.held += self.ser.read(max(n, 64))
+        out = bytes(self.held[: min(n, 3)])
+        del self.held[: len(out)]
+        return out
+
+    def close(self):
+        self.ser.close()
+
+
+def test_replies_that_arrive_a_few_bytes_at_a_time(pendant):
+    data = make_frame(9, rows=20)
+    with Client("/dev/fake", wrap=Trickle) as c:
+        assert c.put(data, pid(data)) == "uploaded"
+        assert [p.id for p in c.list()] == [pid(data)]
+
+
+def test_the_host_keeps_only_the_last_kilobyte_it_heard(scripted):
+    big = ["%016x" % i for i in range(150)]
+    scripted(lambda k, s, p: ok(s, {"proto": proto.VERSION, "nonce": nonce_of(p)})
+             if k == proto.HELLO else ok(s, big))
+    with Client("/dev/fake") as c:
+        for _ in range(3):
+            assert c.settings() == big
+        assert 0 < len(c.heard) <= 1024
+
+
+def test_a_pendant_answering_only_older_requests_times_the_request_out(scripted, clock):
+    p = scripted(lambda k, s, pl: ok(s, {"proto": proto.VERSION, "nonce": nonce_of(pl)})
+                 if k == proto.HELLO else b"")
+    c = Client("/dev/fake")
+    c.open()
+    real = p.host_read
+
+    def read(n):
+        if not p.to_host:
+            clock.now_ms += 100
+            p.to_host += ok(0xEE)  # an old request's answer, again and again
+        return real(n)
+
+    p.host_read = read
+    start = clock.now_ms
+    with pytest.raises(hostlink.Timeout):
+        c.list()
+    assert clock.now_ms - start <= 3_500
+    c._close_port()
