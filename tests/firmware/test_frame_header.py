@@ -55,7 +55,9 @@ def test_every_header_byte_is_covered_by_its_crc():
 
 
 def test_known_encodings_only():
-    assert frame.parse_header(header(encoding=frame.ENC_PRED))[0] == frame.ENC_PRED
+    # docs/frame-format.md: 0 plain spans, 1 predicted and Rice-coded.
+    assert frame.parse_header(header(encoding=0))[0] == frame.ENC_SPANS == 0
+    assert frame.parse_header(header(encoding=1))[0] == frame.ENC_PRED == 1
     refused(header(encoding=7), "unknown encoding 7")
     refused(header(encoding=255), "unknown encoding 255")
 
