@@ -414,6 +414,8 @@ class Client:
             pkt = proto.hello(seq, nonce)
             if pkt is not None:
                 break
+            if seq == 0x03:  # the seq byte itself is a Ctrl-C: no nonce can help
+                self.seq = 0x04
         self.seq = (seq + 1) & 0xFF
         self._write((FILLER if filler else b"") + proto.OPEN + pkt)
         start = time.monotonic()
@@ -429,7 +431,12 @@ class Client:
                 deadline = min(time.monotonic() + timeout, start + ALIVE_MAX_S)
                 continue
             if kind == proto.ERR:
-                raise _device_error(payload)
+                err = _device_error(payload)
+                if err.code == proto.E_BAD_PACKET:
+                    # Not necessarily ours: the packet a FILLER completed
+                    # (an earlier host's) may have had this seq too.
+                    continue
+                raise err
             try:
                 info = json.loads(payload)
             except ValueError:
