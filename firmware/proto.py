@@ -35,7 +35,10 @@ SYNC0 = const(0xA5)
 SYNC1 = const(0x5A)
 HEAD_SIZE = const(6)
 CRC_SIZE = const(4)
-MAX_PAYLOAD = const(4100)  # a 4 KiB data chunk plus its offset
+MAX_PAYLOAD = const(4100)  # a request's: a 4 KiB data chunk plus its offset
+# A reply's: LIST of the store's most photos (200, ~31 bytes each as JSON)
+# passes MAX_PAYLOAD; the host reads replies up to this long.
+MAX_REPLY = const(16384)
 CHUNK = const(4096)  # data bytes per DATA packet
 WINDOW = const(4)  # DATA packets the host may have unacknowledged
 # Reading the USB stdin blocks until the read is full, so the pendant reads a

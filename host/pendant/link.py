@@ -44,6 +44,7 @@ OLD_ENCODINGS = (0, 1)  # what firmware before 0.3.0 shows (its HELLO does not s
 # A REPL answers a keypress within ms (an emulated one on a loaded machine:
 # within a second or two); this long silent, it is not one.
 REPL_QUIET_S = 3.0
+REPL_TALK_MAX_S = 10.0  # the longest a board that keeps talking is heard out at its REPL
 
 
 class LinkError(Exception):
@@ -224,17 +225,19 @@ class Client:
         # main.py rather than the old REPL's line editor, then for the app's
         # start line: booting is slow but visible (imports, then the panel).
         seen = bytearray()
-        for mark, quiet in ((b"soft reboot", REPL_QUIET_S), (APP_STARTED, BOOT_WAIT_S)):
-            if not self._listen_for((mark,), quiet, seen):
+        for mark, quiet, most in ((b"soft reboot", REPL_QUIET_S, REPL_TALK_MAX_S),
+                                   (APP_STARTED, BOOT_WAIT_S, ALIVE_MAX_S)):
+            if not self._listen_for((mark,), quiet, seen, most):
                 break
 
-    def _listen_for(self, marks, quiet_s: float, seen: bytearray) -> bool:
+    def _listen_for(self, marks, quiet_s: float, seen: bytearray,
+                    most_s: float = REPL_TALK_MAX_S) -> bool:
         """Read into seen until it holds one of marks; False once nothing
-        has come for quiet_s (or ALIVE_MAX_S in all). Every byte heard
+        has come for quiet_s (or most_s in all). Every byte heard
         extends the wait: a board still echoing what was typed at its REPL
         is alive, however slowly it goes (an emulated chip on a loaded
         machine runs ten times slower than a real one)."""
-        end = time.monotonic() + ALIVE_MAX_S
+        end = time.monotonic() + most_s
         while not any(mark in seen for mark in marks):
             deadline = min(time.monotonic() + quiet_s, end)
             try:
@@ -304,7 +307,7 @@ class Client:
                 continue
             head = bytes((proto.SYNC0, proto.SYNC1)) + self._read(4, deadline)
             n = head[4] | head[5] << 8
-            if n > proto.MAX_PAYLOAD:
+            if n > proto.MAX_REPLY:  # noise that looked like a header
                 continue
             payload = self._read(n, deadline)
             if proto.check(head, payload, self._read(4, deadline)):

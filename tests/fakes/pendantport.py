@@ -27,6 +27,7 @@ from __future__ import annotations
 import threading
 import types
 
+import frame
 import link
 import proto
 import serial
@@ -52,17 +53,25 @@ class App:
         self.shown: list = []
         self.sessions = 0
         self.fits = True
+        self.arrivals: list = []  # photos painted from RAM at COMMIT (App.arrived)
 
     def info(self):
         if self.info_ms:
             self.sleep(self.info_ms)
-        return {"fw": "0.0-test", "proto": proto.VERSION, "width": 240, "height": 240}
+        return {"fw": "0.0-test", "proto": proto.VERSION, "width": 240, "height": 240,
+                "encodings": list(frame.ENCODINGS)}
 
     def can_show(self, hdr):
         return self.fits
 
     def photos_changed(self, new_id=None):
         self.changed.append(new_id)
+
+    def lend_ram(self, size):
+        return None  # no fade buffer: link.py allocates one where the heap allows
+
+    def arrived(self, photo_id, f):
+        self.arrivals.append(photo_id)
 
     def upload_progress(self, done, size):
         pass

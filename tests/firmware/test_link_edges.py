@@ -6,6 +6,9 @@ every refusal a host can meet, each with the reply a host relies on.
 The port is tests/fakes/timedport.py: bytes arrive at scripted virtual times,
 and a read that asks for more than has arrived fails the test (the chip would
 hang in it).
+
+Uploads here stream to flash as they arrive (link.RAM_MAX = 0), the path of a
+photo too big for RAM; a photo held in RAM first is tested in test_link.py.
 """
 
 from __future__ import annotations
@@ -55,6 +58,12 @@ class App:
     def photos_changed(self, new_id=None):
         self.changed.append(new_id)
 
+    def lend_ram(self, size):
+        return None
+
+    def arrived(self, photo_id, f):
+        raise AssertionError("these uploads stream to flash: none is shown from RAM")
+
     def upload_progress(self, done, size):
         self.progress.append((done, size))
 
@@ -67,6 +76,11 @@ class App:
 
     def settings_changed(self):
         self.settings_changes += 1
+
+
+@pytest.fixture(autouse=True)
+def _stream_to_flash(monkeypatch):
+    monkeypatch.setattr(link, "RAM_MAX", 0)
 
 
 @pytest.fixture

@@ -128,6 +128,22 @@ def test_upload_list_show_order_remove(pendant):
                                  ids[1] + ".frm": ids[1], ids[2] + ".frm": ids[2]}
 
 
+def test_list_of_the_most_photos_a_pendant_holds(pendant):
+    """200 photos with six-digit sizes: the LIST reply (~6.2 KB) is longer
+    than any request may be, and the host reads it whole."""
+    import os
+
+    os.makedirs(pendant.store.root, exist_ok=True)
+    ids = ["%016x" % i for i in range(pendant.store.max_photos)]
+    for i in ids:
+        with open(pendant.store.path(i), "wb") as f:
+            f.truncate(123_456)  # sparse: the size is all LIST reports
+    pendant.store.ids()  # as after a reboot: the store finds them on flash
+    with Client("/dev/fake") as c:
+        photos = c.list()
+    assert [p.id for p in photos] == ids and {p.size for p in photos} == {123_456}
+
+
 def test_a_photo_already_there_is_skipped_unless_forced(pendant):
     data = make_frame(1, rows=2)
     with Client("/dev/fake") as c:
