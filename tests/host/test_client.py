@@ -467,7 +467,7 @@ def test_an_oversized_length_is_noise(scripted):
         if kind == proto.HELLO:
             nonce = struct.unpack_from("<I", payload, 1)[0]
             junk = struct.pack("<BBBBH", proto.SYNC0, proto.SYNC1, proto.OK, seq,
-                               proto.MAX_PAYLOAD + 1)
+                               proto.MAX_REPLY + 1)
             return junk + ok(seq, {"proto": proto.VERSION, "nonce": nonce, "fw": "t"})
         return ok(seq)
 
