@@ -171,9 +171,13 @@ class App:
             self.painter.paint()
             self.overlay.shown = False  # the progress bar went with the repaint
             self.current = photo_id
-            self.next_at = time.ticks_add(time.ticks_ms(), self.settings["interval_s"] * 1000)
+            self.restart_interval()
         except (OSError, ValueError) as e:
             print("cannot show", photo_id, e)
+
+    def restart_interval(self):
+        """The slideshow's next step a full interval from now."""
+        self.next_at = time.ticks_add(time.ticks_ms(), self.settings["interval_s"] * 1000)
 
     def lend_ram(self, size):
         """A buffer of at least `size` bytes that nothing uses during a
@@ -233,14 +237,14 @@ class App:
         except (OSError, ValueError) as e:
             print("cannot show", photo_id, e)
         self.current = photo_id
-        self.next_at = time.ticks_add(time.ticks_ms(), self.settings["interval_s"] * 1000)
+        self.restart_interval()
 
     def next(self):
         ids = self.store.ids()
         if not ids:
             self.current = None
             self.display.fill(0x0000, self.painter.strip)
-            self.next_at = time.ticks_add(time.ticks_ms(), self.settings["interval_s"] * 1000)
+            self.restart_interval()
             return
         if self.current in ids:
             i = (ids.index(self.current) + 1) % len(ids)
@@ -262,7 +266,7 @@ class App:
         """Back on screen after sleeping: the photo in panel RAM is current;
         the slideshow's next step is a full interval from now."""
         if time.ticks_diff(self.next_at, time.ticks_ms()) <= 0:
-            self.next_at = time.ticks_add(time.ticks_ms(), self.settings["interval_s"] * 1000)
+            self.restart_interval()
         self.battery_changed()
 
     def serve_link(self):

@@ -29,8 +29,9 @@ READ_PIECE = proto.PIECE  # see proto.PIECE: why reads come in pieces
 MAX_FRAME = 240 * 240 * 2 + frame.HEADER_SIZE + 240 * frame.SPAN_SIZE
 CTRL_C = const(0x03)
 # A photo up to RAM_MAX bytes is received into RAM, verified, painted, then
-# written to flash in one go (ramfile.py): flash writes (~25 ms of chip time a
-# 4 KiB flush) then no longer stand between Enter and the glass. RAM_SPARE is
+# written to flash in one go (ramfile.py): flash writes (375 ms of chip time
+# for a 28.5 KB photo, on the emulated chip) then no longer stand between
+# Enter and the glass. RAM_SPARE is
 # the heap it must leave for everything else; larger photos, a resumed .part
 # and a heap too full or fragmented stream to flash as they arrive.
 RAM_MAX = const(48 * 1024)

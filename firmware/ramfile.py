@@ -1,7 +1,7 @@
 # A photo received into RAM rather than straight to flash, read back as the
 # painter reads a frame file (readinto, seek). A photo small enough to hold is
 # verified and painted from here first, then written to flash: the wearer
-# sees it ~0.7 s sooner than after a flash write of ~27 KB (link.py).
+# sees it ~0.6 s of chip time sooner than after the flash write (link.py).
 import gc
 import sys
 

@@ -296,8 +296,9 @@ def upload_photos(port: str | None, photos, options: RenderOptions, force=False,
 def upload(photos, port, force, **kw):
     """Convert PHOTOS and upload them to the pendant.
 
-    Each photo is checked on the pendant before it joins the slideshow; an
-    interrupted upload resumes where it stopped on the next try.
+    Each photo is checked on the pendant before it joins the slideshow, and
+    shows as soon as it has arrived. An upload cut off by the cable resumes
+    where it stopped on the next try.
     """
     failures = upload_photos(port, photos, _options(**kw), force=force, quality=kw["quality"],
                              own_panel=kw["panel"] is None)
