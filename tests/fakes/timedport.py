@@ -9,7 +9,6 @@ until a read is full), so here it fails the test. Every read is recorded as
 
 from __future__ import annotations
 
-
 HOUR_MS = 3_600_000
 
 
