@@ -974,3 +974,63 @@ def test_a_pendant_answering_only_older_requests_times_the_request_out(scripted,
         c.list()
     assert clock.now_ms - start <= 3_500
     c._close_port()
+
+
+# -- how long the host waits (docs/protocol.md's table; numbers from there) -------------
+
+
+def answering(delays):
+    """A scripted pendant that answers HELLO at once and each other request
+    as AckingPendant does, `delays[kind]` ms late (the first time only)."""
+    pend = AckingPendant()
+    late = dict(delays)
+
+    def answer(kind, seq, payload):
+        out = pend(kind, seq, payload)
+        ms = late.pop(kind, 0)
+        return (ms, out) if ms else out
+
+    return pend, answer
+
+
+@pytest.mark.parametrize("after_ms, answered", [(2_700, True), (3_300, False)])
+def test_a_request_is_given_3_s(scripted, after_ms, answered):
+    _, answer = answering({proto.GET_SETTINGS: after_ms})
+    scripted(answer)
+    c = Client("/dev/fake")
+    c.open()
+    if answered:
+        assert c.settings() is None  # AckingPendant's bare OK
+    else:
+        with pytest.raises(hostlink.Timeout):
+            c.settings()
+    c._close_port()
+
+
+@pytest.mark.parametrize("after_ms, filler", [(2_700, False), (3_300, True)])
+def test_an_ack_is_given_3_s_before_a_filler(scripted, after_ms, filler):
+    _, answer = answering({proto.DATA: after_ms})
+    p = scripted(answer)
+    data = make_frame(6, rows=2)  # one DATA packet: its ACK is the only one
+    with Client("/dev/fake") as c:
+        assert c.put(data, pid(data)) == "uploaded"
+    assert fillers(p) == int(filler)
+
+
+@pytest.mark.parametrize("after_ms, filler", [(29_500, False), (30_500, True)])
+def test_commit_is_given_30_s_before_a_filler(scripted, after_ms, filler):
+    pend, answer = answering({proto.COMMIT: after_ms})
+    p = scripted(answer)
+    data = make_frame(6, rows=20)
+    with Client("/dev/fake") as c:
+        assert c.put(data, pid(data)) == "uploaded"
+    assert fillers(p) == int(filler)
+    assert len(pend.committed_at) == 1 + int(filler)
+
+
+def test_after_a_restart_hello_is_given_no_more_than_8_s(pendant):
+    pendant.stop_at_repl()
+    pendant.app.info_ms = 8_500
+    with pytest.raises(NotFound) as e:
+        Client("/dev/fake").open()
+    assert "restarting it did not start the pendant firmware" in str(e.value)
