@@ -1034,3 +1034,29 @@ def test_after_a_restart_hello_is_given_no_more_than_8_s(pendant):
     with pytest.raises(NotFound) as e:
         Client("/dev/fake").open()
     assert "restarting it did not start the pendant firmware" in str(e.value)
+
+
+def test_a_file_too_short_to_be_a_frame_is_refused_in_one_line(pendant):
+    with Client("/dev/fake") as c, pytest.raises(DeviceError) as e:
+        c.put(b"PHRT\x01", "0123456789abcdef")
+    assert (e.value.code, str(e.value)) == (proto.E_BAD_ARG, "photo size 5 out of range")
+
+
+def test_a_late_reply_to_a_hello_given_up_is_not_the_next_requests(scripted):
+    """The first HELLO is answered after 3 s: after the second HELLO's reply
+    and after the LIST that follows it was sent, before LIST's own reply."""
+    hellos = []
+
+    def answer(kind, seq, payload):
+        if kind == proto.LIST:
+            return (1_500, ok(seq, []))
+        if kind != proto.HELLO:
+            return ok(seq)
+        hellos.append(seq)
+        reply = ok(seq, {"proto": proto.VERSION, "nonce": nonce_of(payload)})
+        return (3_000, reply) if len(hellos) == 1 else reply
+
+    p = scripted(answer)
+    with Client("/dev/fake") as c:
+        assert c.list() == []
+    assert fillers(p) == 1 and len(hellos) == 2

@@ -91,13 +91,17 @@ def test_a_prompt_is_found_whatever_comes_before_it(monkeypatch, before, mark):
     assert c._at_repl() is True
 
 
-def test_a_prompt_heard_before_the_probe_counts(monkeypatch):
+def test_a_prompt_heard_while_waiting_for_hello_counts_at_once(monkeypatch):
+    """The REPL answered the OPEN line typed into it while the host hunted
+    for HELLO's reply: that prompt counts, with no wait for the probe's."""
     clock = Clock()
-    port = Board(clock, [])
+    port = Board(clock, [(0.1, b) for b in b"\xa5\x5a\x01\r\nNameError\r\n>>> "])
     c = client_on(port, clock, monkeypatch)
-    c.heard += b"\x00\xa5\x5a\x01\r\n>>> "  # the echo of a packet, then the prompt
+    with pytest.raises(link.Timeout):
+        c.recv(1.0)  # nothing in it is a packet
+    start = clock.now
     assert c._at_repl() is True
-    assert clock.now == 0
+    assert clock.now == start
 
 
 def test_a_repl_that_answers_within_3_s_is_found(monkeypatch):
