@@ -403,7 +403,7 @@ class Client:
                     raise Disconnected(f"the pendant on {self.port} stopped answering") from None
                 self._reopen()
 
-    def _hello(self, timeout: float, filler: bool = False) -> bytes:
+    def _hello(self, timeout: float, filler: bool) -> bytes:
         """OPEN then HELLO with a fresh nonce (a packet with no 0x03, see
         proto.hello); returns the payload of the reply that echoes the nonce.
         Replies to anything sent before, by this or an earlier session, are

@@ -14,6 +14,7 @@ import json
 import os
 import random
 import struct
+import zlib
 
 import pytest
 import serial
@@ -1060,3 +1061,23 @@ def test_a_late_reply_to_a_hello_given_up_is_not_the_next_requests(scripted):
     with Client("/dev/fake") as c:
         assert c.list() == []
     assert fillers(p) == 1 and len(hellos) == 2
+
+
+def test_a_reply_of_16384_bytes_is_read(scripted):
+    """docs/protocol.md: a reply's payload may run to 16,384 bytes (a LIST of
+    200 photos passes a request's 4,100)."""
+    longest = json.dumps(["x" * (16_384 - 4)]).encode()
+    assert len(longest) == 16_384
+    head = struct.pack("<BBBBH", proto.SYNC0, proto.SYNC1, proto.OK, 0, len(longest))
+
+    def answer(kind, seq, payload):
+        if kind == proto.HELLO:
+            return ok(seq, {"proto": proto.VERSION, "nonce": nonce_of(payload)})
+        if kind != proto.GET_SETTINGS:
+            return ok(seq)
+        h = head[:3] + bytes((seq,)) + head[4:]
+        return h + longest + struct.pack("<I", zlib.crc32(h[2:] + longest))
+
+    scripted(answer)
+    with Client("/dev/fake") as c:
+        assert c.settings() == ["x" * (16_384 - 4)]
