@@ -139,18 +139,26 @@ def skip_annotations(session: Path, module: str) -> None:
                     worker_outcome=WorkerOutcome.SKIPPED, output=ANNOTATION))
 
 
-def summarise(module: str, session: Path) -> tuple[int, int, int, list[str]]:
+def summarise(module: str, session: Path) -> tuple[int, int, int, list[str], list[str]]:
     from cosmic_ray.work_db import WorkDB, use_db
     from cosmic_ray.work_item import TestOutcome, WorkerOutcome
 
     source = (TREE / module if (TREE / module).exists() else ROOT / module).read_text().splitlines()
     killed = total = notes = 0
-    survivors = []
+    survivors: list[str] = []
+    unmade: list[str] = []
     with use_db(str(session), WorkDB.Mode.open) as db:
         for item, result in db.completed_work_items:
             # cosmic-ray counts a filtered (skipped) mutant as killed: not here.
             if result.worker_outcome == WorkerOutcome.SKIPPED:
                 notes += result.output == ANNOTATION
+                continue
+            # cosmic-ray failed to make the mutant (ExceptionReplacer on a
+            # dotted name in a tuple: AttributeError), so nothing was tested:
+            # neither killed nor survived, and listed apart.
+            if result.worker_outcome == WorkerOutcome.EXCEPTION:
+                unmade.append(f"{module}:{item.mutations[0].start_pos[0]} "
+                              f"{item.mutations[0].operator_name.removeprefix('core/')}")
                 continue
             total += 1
             if result.test_outcome != TestOutcome.SURVIVED:
@@ -163,7 +171,7 @@ def summarise(module: str, session: Path) -> tuple[int, int, int, list[str]]:
                 survivors.append(f"{module}:{line}:{col} {op}  | {text}")
     survivors.sort(key=lambda s: [int(x) if x.isdigit() else x
                                   for x in re.split(r"(\d+)", s)])
-    return killed, total, notes, survivors
+    return killed, total, notes, survivors, unmade
 
 
 def main() -> int:
@@ -201,14 +209,15 @@ def main() -> int:
             run([env_py, "exec", str(config), str(session)])
         if not session.exists():
             sys.exit(f"error: no session for {module}: run without --report first")
-        killed, total, notes, survivors = summarise(module, session)
+        killed, total, notes, survivors, unmade = summarise(module, session)
         rate = 100.0 * killed / total if total else 0.0
         day = datetime.now(timezone.utc).date().isoformat()
         head = f"{module}: {killed} of {total} mutants killed ({rate:.1f}%), {day}"
         if notes:
             head += (f"; {notes} in type annotations not run (counted as survivors: "
                      f"{killed} of {total + notes}, {100.0 * killed / (total + notes):.1f}%)")
-        text = "\n".join([head] + ["  survived: " + s for s in survivors])
+        text = "\n".join([head] + ["  survived: " + s for s in survivors]
+                         + ["  not made (cosmic-ray failed, not counted): " + u for u in unmade])
         (OUT / (slug(module) + ".txt")).write_text(text + "\n")
         print(text, flush=True)
         below |= rate < goal
