@@ -295,7 +295,10 @@ class Client:
 
     def recv(self, timeout: float) -> tuple[int, int, bytes]:
         """Next packet with a good CRC: (type, seq, payload). Skips noise."""
-        deadline = time.monotonic() + timeout
+        return self._recv_by(time.monotonic() + timeout)
+
+    def _recv_by(self, deadline: float) -> tuple[int, int, bytes]:
+        """recv() until a time.monotonic() deadline (Timeout after it)."""
         while True:
             b = self._read(1, deadline)
             if b[0] != proto.SYNC0:
@@ -316,10 +319,7 @@ class Client:
         seq = self.send(kind, payload)
         deadline = time.monotonic() + (timeout or self.timeout)
         while True:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                raise Timeout(f"the pendant on {self.port} did not answer")
-            rkind, rseq, rpayload = self.recv(left)
+            rkind, rseq, rpayload = self._recv_by(deadline)
             if rseq != seq:
                 continue  # a late reply to an earlier request
             if rkind == proto.ERR:
@@ -421,10 +421,7 @@ class Client:
         start = time.monotonic()
         deadline = start + timeout
         while True:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                raise Timeout(f"the pendant on {self.port} did not answer")
-            kind, rseq, payload = self.recv(left)
+            kind, rseq, payload = self._recv_by(deadline)
             if rseq != seq or kind not in (proto.OK, proto.ERR):
                 # Alive, and still answering what came before: give it the
                 # full time again from here (bounded), rather than a FILLER.

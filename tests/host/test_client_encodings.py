@@ -43,6 +43,7 @@ def test_firmware_that_lists_an_encoding_gets_it():
     c.info = {"fw": "0.3.0", "proto": 2, "encodings": [0, 1, 2]}
     c._check_encoding(frame_with_encoding(2))  # no refusal
     c.info = {"fw": "0.2.0", "proto": 2}
+    c._check_encoding(frame_with_encoding(0))  # what firmware 0.2.0 shows: 0 and 1
     c._check_encoding(frame_with_encoding(1))
 
 
