@@ -208,9 +208,8 @@ class Client:
         """Is the board sitting at MicroPython's REPL? Our bytes typed into it
         may have left a half line there, so press Ctrl-B (leave the raw REPL)
         and Enter: a REPL answers with its prompt, while the app ignores both
-        (it only heeds OPEN and Ctrl-C)."""
-        if any(mark in self.heard for mark in REPL_MARKS):
-            return True
+        (it only heeds OPEN and Ctrl-C). A prompt already heard counts too
+        (the probe then only costs a prompt more)."""
         self._write(REPL_PROBE)
         return self._listen_for(REPL_MARKS, REPL_QUIET_S, bytearray(self.heard))
 
@@ -251,9 +250,7 @@ class Client:
             return
         try:
             self.request(proto.BYE, timeout=1.0)
-        except LinkError:
-            pass
-        except TimeoutError:
+        except LinkError:  # Timeout included: the port is closed either way
             pass
         self._close_port()
 
@@ -298,7 +295,10 @@ class Client:
 
     def recv(self, timeout: float) -> tuple[int, int, bytes]:
         """Next packet with a good CRC: (type, seq, payload). Skips noise."""
-        deadline = time.monotonic() + timeout
+        return self._recv_by(time.monotonic() + timeout)
+
+    def _recv_by(self, deadline: float) -> tuple[int, int, bytes]:
+        """recv() until a time.monotonic() deadline (Timeout after it)."""
         while True:
             b = self._read(1, deadline)
             if b[0] != proto.SYNC0:
@@ -319,10 +319,7 @@ class Client:
         seq = self.send(kind, payload)
         deadline = time.monotonic() + (timeout or self.timeout)
         while True:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                raise Timeout(f"the pendant on {self.port} did not answer")
-            rkind, rseq, rpayload = self.recv(left)
+            rkind, rseq, rpayload = self._recv_by(deadline)
             if rseq != seq:
                 continue  # a late reply to an earlier request
             if rkind == proto.ERR:
@@ -342,7 +339,7 @@ class Client:
         self.request(proto.REMOVE, photo_id.encode())
 
     def show(self, photo_id: str) -> None:
-        self.request(proto.SHOW, photo_id.encode(), timeout=10)
+        self.request(proto.SHOW, photo_id.encode())  # answered before it is drawn
 
     def order(self, ids: list[str]) -> None:
         self.request(proto.ORDER, json.dumps(ids).encode())
@@ -406,7 +403,7 @@ class Client:
                     raise Disconnected(f"the pendant on {self.port} stopped answering") from None
                 self._reopen()
 
-    def _hello(self, timeout: float, filler: bool = False) -> bytes:
+    def _hello(self, timeout: float, filler: bool) -> bytes:
         """OPEN then HELLO with a fresh nonce (a packet with no 0x03, see
         proto.hello); returns the payload of the reply that echoes the nonce.
         Replies to anything sent before, by this or an earlier session, are
@@ -424,10 +421,7 @@ class Client:
         start = time.monotonic()
         deadline = start + timeout
         while True:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                raise Timeout(f"the pendant on {self.port} did not answer")
-            kind, rseq, payload = self.recv(left)
+            kind, rseq, payload = self._recv_by(deadline)
             if rseq != seq or kind not in (proto.OK, proto.ERR):
                 # Alive, and still answering what came before: give it the
                 # full time again from here (bounded), rather than a FILLER.
@@ -440,10 +434,7 @@ class Client:
                     # (an earlier host's) may have had this seq too.
                     continue
                 raise err
-            try:
-                info = json.loads(payload)
-            except ValueError:
-                raise
+            info = json.loads(payload)  # ValueError: not JSON, open() says too old
             if isinstance(info, dict) and info.get("nonce", nonce) != nonce:
                 continue  # an earlier session's HELLO, answered late
                 # (no nonce at all: protocol 1 firmware, refused by open())

@@ -42,6 +42,10 @@ def test_the_sizes_in_the_prose():
     assert "| 0 | 1 | `0xA5` |" in DOC and proto.SYNC0 == 0xA5
     assert "| 1 | 1 | `0x5A` |" in DOC and proto.SYNC1 == 0x5A
     assert "at most 4,100" in DOC and proto.MAX_PAYLOAD == 4100
+    assert "and 16,384 in a reply" in DOC and proto.MAX_REPLY == 16384
+    # A filler is skipped this many bytes a read: no more than OPEN, which
+    # always follows it, so a read never waits past OPEN.
+    assert "`FILL_READ` (13)" in DOC and proto.FILL_READ == 13 == len(proto.OPEN)
     assert "up to 4,096 bytes" in DOC and proto.CHUNK == 4096
     assert "multiples of 64 bytes" in DOC and proto.PIECE == 64
     assert "`FILLER_LEN` (4,110)" in DOC and proto.FILLER_LEN == 4110
@@ -124,3 +128,11 @@ def test_the_host_imports_proto_without_micropython():
                          env=env, timeout=60)
     assert out.returncode == 0, out.stderr
     assert out.stdout.split() == [str(proto.VERSION), "7", "False"]
+
+
+def test_the_hello_nonce_is_a_little_endian_u32_after_the_version():
+    """docs/protocol.md: HELLO's payload is u8 host protocol version, u32
+    nonce; a payload too short to hold one has none (0)."""
+    assert proto.hello_nonce(bytes((2, 0x78, 0x56, 0x34, 0x12))) == 0x12345678
+    assert proto.hello_nonce(bytes((2, 0x78, 0x56, 0x34))) == 0
+    assert proto.hello_nonce(b"\x02") == 0

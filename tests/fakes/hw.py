@@ -68,16 +68,24 @@ def wired_display(driver_cls, panel=None, rotation=0):
 
 
 class FakePort:
-    """The USB serial link as link.Link sees it: scripted input, captured output."""
+    """The USB serial link as link.Link sees it: scripted input, captured output.
+    A receiver that keeps polling after the input has run out would never
+    return on the chip: past IDLE_POLLS empty polls in a row the test fails
+    (at once, rather than hanging the test run)."""
+
+    IDLE_POLLS = 10_000
 
     def __init__(self, data=b""):
         self.inp = bytearray(data)
         self.out = bytearray()
+        self.idle = 0
 
     def feed(self, data):
         self.inp += data
 
     def wait(self, ms):
+        self.idle = 0 if self.inp else self.idle + 1
+        assert self.idle <= self.IDLE_POLLS, "the receiver polls an empty port forever"
         return bool(self.inp)
 
     def readinto(self, buf, n):

@@ -9,6 +9,8 @@ until a read is full), so here it fails the test. Every read is recorded as
 
 from __future__ import annotations
 
+HOUR_MS = 3_600_000
+
 
 class Hang(AssertionError):
     """A read the bytes on hand cannot fill: the real pendant would hang in it."""
@@ -42,6 +44,9 @@ class TimedPort:
             self.inp += self.events.pop(0)[1]
 
     def wait(self, ms: int) -> bool:
+        # An hour of virtual time past the last scripted bytes: the receiver
+        # would wait forever (fail now rather than spin the test run).
+        assert self.clock.now_ms <= self.last + HOUR_MS, "the receiver waits forever"
         self._arrive()
         if self.inp:
             return True

@@ -204,6 +204,45 @@ def test_a_heap_too_full_streams_to_flash(rig, monkeypatch):
     assert store.ids() == [pid] and app.arrivals == [] and app.changed == [pid]
 
 
+# docs/firmware.md and docs/protocol.md: a photo of up to 48 KiB is received
+# into RAM where the heap can hold it and still keep 24 KiB free.
+RAM_MAX_DOC = 48 * 1024
+RAM_SPARE_DOC = 24 * 1024
+
+
+def frame_of_size(size):
+    """A 240x240 ENC_SPANS frame file of exactly `size` bytes (even): the
+    header and span table take 32 + 240 * 4 bytes, each pixel 2 more."""
+    count = (size - 32 - 240 * 4) // 2
+    spans = [(0, min(240, max(0, count - 240 * y))) for y in range(240)]
+    data = frame.pack(240, 240, 0, spans, bytes(range(256)) * (count * 2 // 256)
+                      + bytes(count * 2 % 256))
+    assert len(data) == size
+    return data
+
+
+@pytest.mark.parametrize("size, in_ram", [(RAM_MAX_DOC, True), (RAM_MAX_DOC + 2, False)])
+def test_photos_up_to_48_kib_are_received_into_ram(rig, size, in_ram):
+    lk, port, store, app, _ = rig
+    app.can_show = lambda hdr: True
+    data = frame_of_size(size)
+    session(rig, _h(upload, data))
+    assert store.ids() == [frame_id(data)]
+    assert [a[0] for a in app.arrivals] == ([frame_id(data)] if in_ram else [])
+
+
+@pytest.mark.parametrize("free, in_ram", [(RAM_SPARE_DOC, True), (RAM_SPARE_DOC - 1, False)])
+def test_ram_is_taken_only_where_24_kib_stay_free(rig, monkeypatch, free, in_ram):
+    import ramfile
+
+    lk, port, store, app, _ = rig
+    data = small_frame()
+    monkeypatch.setattr(ramfile, "mem_free", lambda: free)  # after taking the photo's
+    session(rig, _h(upload, data))
+    assert store.ids() == [frame_id(data)]
+    assert [a[0] for a in app.arrivals] == ([frame_id(data)] if in_ram else [])
+
+
 def test_a_ram_photo_that_fails_its_check_is_never_shown(rig):
     lk, port, store, app, tmp = rig
     data = small_frame()

@@ -14,6 +14,7 @@ import json
 import os
 import random
 import struct
+import zlib
 
 import pytest
 import serial
@@ -974,3 +975,109 @@ def test_a_pendant_answering_only_older_requests_times_the_request_out(scripted,
         c.list()
     assert clock.now_ms - start <= 3_500
     c._close_port()
+
+
+# -- how long the host waits (docs/protocol.md's table; numbers from there) -------------
+
+
+def answering(delays):
+    """A scripted pendant that answers HELLO at once and each other request
+    as AckingPendant does, `delays[kind]` ms late (the first time only)."""
+    pend = AckingPendant()
+    late = dict(delays)
+
+    def answer(kind, seq, payload):
+        out = pend(kind, seq, payload)
+        ms = late.pop(kind, 0)
+        return (ms, out) if ms else out
+
+    return pend, answer
+
+
+@pytest.mark.parametrize("after_ms, answered", [(2_700, True), (3_300, False)])
+def test_a_request_is_given_3_s(scripted, after_ms, answered):
+    _, answer = answering({proto.GET_SETTINGS: after_ms})
+    scripted(answer)
+    c = Client("/dev/fake")
+    c.open()
+    if answered:
+        assert c.settings() is None  # AckingPendant's bare OK
+    else:
+        with pytest.raises(hostlink.Timeout):
+            c.settings()
+    c._close_port()
+
+
+@pytest.mark.parametrize("after_ms, filler", [(2_700, False), (3_300, True)])
+def test_an_ack_is_given_3_s_before_a_filler(scripted, after_ms, filler):
+    _, answer = answering({proto.DATA: after_ms})
+    p = scripted(answer)
+    data = make_frame(6, rows=2)  # one DATA packet: its ACK is the only one
+    with Client("/dev/fake") as c:
+        assert c.put(data, pid(data)) == "uploaded"
+    assert fillers(p) == int(filler)
+
+
+@pytest.mark.parametrize("after_ms, filler", [(29_500, False), (30_500, True)])
+def test_commit_is_given_30_s_before_a_filler(scripted, after_ms, filler):
+    pend, answer = answering({proto.COMMIT: after_ms})
+    p = scripted(answer)
+    data = make_frame(6, rows=20)
+    with Client("/dev/fake") as c:
+        assert c.put(data, pid(data)) == "uploaded"
+    assert fillers(p) == int(filler)
+    assert len(pend.committed_at) == 1 + int(filler)
+
+
+def test_after_a_restart_hello_is_given_no_more_than_8_s(pendant):
+    pendant.stop_at_repl()
+    pendant.app.info_ms = 8_500
+    with pytest.raises(NotFound) as e:
+        Client("/dev/fake").open()
+    assert "restarting it did not start the pendant firmware" in str(e.value)
+
+
+def test_a_file_too_short_to_be_a_frame_is_refused_in_one_line(pendant):
+    with Client("/dev/fake") as c, pytest.raises(DeviceError) as e:
+        c.put(b"PHRT\x01", "0123456789abcdef")
+    assert (e.value.code, str(e.value)) == (proto.E_BAD_ARG, "photo size 5 out of range")
+
+
+def test_a_late_reply_to_a_hello_given_up_is_not_the_next_requests(scripted):
+    """The first HELLO is answered after 3 s: after the second HELLO's reply
+    and after the LIST that follows it was sent, before LIST's own reply."""
+    hellos = []
+
+    def answer(kind, seq, payload):
+        if kind == proto.LIST:
+            return (1_500, ok(seq, []))
+        if kind != proto.HELLO:
+            return ok(seq)
+        hellos.append(seq)
+        reply = ok(seq, {"proto": proto.VERSION, "nonce": nonce_of(payload)})
+        return (3_000, reply) if len(hellos) == 1 else reply
+
+    p = scripted(answer)
+    with Client("/dev/fake") as c:
+        assert c.list() == []
+    assert fillers(p) == 1 and len(hellos) == 2
+
+
+def test_a_reply_of_16384_bytes_is_read(scripted):
+    """docs/protocol.md: a reply's payload may run to 16,384 bytes (a LIST of
+    200 photos passes a request's 4,100)."""
+    longest = json.dumps(["x" * (16_384 - 4)]).encode()
+    assert len(longest) == 16_384
+    head = struct.pack("<BBBBH", proto.SYNC0, proto.SYNC1, proto.OK, 0, len(longest))
+
+    def answer(kind, seq, payload):
+        if kind == proto.HELLO:
+            return ok(seq, {"proto": proto.VERSION, "nonce": nonce_of(payload)})
+        if kind != proto.GET_SETTINGS:
+            return ok(seq)
+        h = head[:3] + bytes((seq,)) + head[4:]
+        return h + longest + struct.pack("<I", zlib.crc32(h[2:] + longest))
+
+    scripted(answer)
+    with Client("/dev/fake") as c:
+        assert c.settings() == ["x" * (16_384 - 4)]

@@ -43,4 +43,21 @@ def test_firmware_that_lists_an_encoding_gets_it():
     c.info = {"fw": "0.3.0", "proto": 2, "encodings": [0, 1, 2]}
     c._check_encoding(frame_with_encoding(2))  # no refusal
     c.info = {"fw": "0.2.0", "proto": 2}
+    c._check_encoding(frame_with_encoding(0))  # what firmware 0.2.0 shows: 0 and 1
     c._check_encoding(frame_with_encoding(1))
+
+
+def test_the_encoding_byte_is_read_from_the_shortest_file_that_has_one():
+    """Byte 5 (docs/frame-format.md) of a 6-byte file is its encoding: one
+    the pendant cannot show is refused before anything is sent."""
+    port = Port()
+    c = link.Client("PORT")
+    c.ser = port
+    c.info = {"fw": "0.3.0", "proto": 2, "encodings": [0, 1, 2]}
+    try:
+        c.put(b"PHRT\x01\x09", "0123456789abcdef")
+    except link.TooOld as e:
+        assert "frame encoding 9" in str(e)
+    else:
+        raise AssertionError("a frame of an unknown encoding was sent")
+    assert port.written == b""
