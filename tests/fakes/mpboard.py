@@ -27,7 +27,11 @@ pendant.link and mpremote.transport_serial is patched to read it, and a read
 that finds too few bytes lets the port's timeout pass on it, so a test of a
 board that stays silent for a minute takes milliseconds.
 
-Faults a test can set: `unplug_after` (flash bytes written before the cable
+Faults a test can set: `mode = "silent"` (a board that is no MicroPython
+board: it never answers), `app_version` (the app reports it, whatever the
+flash holds: an install that did not take), `app_silent` (the app starts but
+never answers HELLO), `boot_s` (virtual seconds from a reset to the app's
+start line; bytes sent meanwhile are lost), `unplug_after` (flash bytes written before the cable
 is pulled: the port is gone until `plug_in()`), `usb_drops_on_reset` (a real
 board's USB re-enumerates after machine.reset(): the open port dies and the
 start line waits for the next open), `busy_for(s)`, `full_at` (flash bytes:
@@ -95,7 +99,8 @@ class Port:
         self.port = name
         self.timeout = timeout
         self.is_open = False
-        self.dead = False  # the device behind this open went away (unplug, USB reset)
+        self.dead = False  # the device behind this open went away (unplug)
+        self.dying = False  # the same once what it has buffered is read (USB reset)
         self.dtr = self.rts = True
 
     # opening and closing
@@ -114,6 +119,8 @@ class Port:
     def _check(self):
         if not self.is_open:
             raise serial.PortNotOpenError()
+        if self.dying and (self.board.port is not None or not self.board.to_host):
+            self.dead = True
         if self.dead or self.board.unplugged:
             raise serial.SerialException("device reports readiness to read but returned "
                                          "no data (device disconnected or multiple access "
@@ -170,7 +177,12 @@ class Board:
         self.unplug_after: int | None = None
         self.full_at: int | None = None
         self.usb_drops_on_reset = False
+        self.after_usb: bytes | None = None  # what the board printed since its USB reset
         self.busy_until = 0.0
+        self.app_version: str | None = None  # the app reports this, whatever is on flash
+        self.app_silent = False  # the app starts but never answers HELLO
+        self.boot_s = 0.0  # from reset to the start line; bytes meanwhile are lost
+        self.boot_until = 0.0
         self.mode = "off"
         self.line = bytearray()
         self.paste_got = 0
@@ -196,6 +208,9 @@ class Board:
                 errno.EBUSY, f"Could not exclusively lock port {self.name}: "
                              "[Errno 11] Resource temporarily unavailable")
         self.port = port
+        if self.after_usb is not None:
+            self.to_host[:] = self.after_usb
+            self.after_usb = None
 
     def detach(self, port):
         if self.port is port:
@@ -220,6 +235,8 @@ class Board:
         self.busy_until = self.clock.now + seconds
 
     def tick(self):
+        if self.mode == "booting" and self.clock.now >= self.boot_until:
+            self._boot()
         if self.session and self.mode == "app" and self.clock.now >= self.busy_until:
             self.session = False
             self.app_in.clear()
@@ -235,6 +252,10 @@ class Board:
             self.mode = "raw"
             self.boots.append("raw")
             self.to_host += RAW_BANNER + b">"
+            return
+        if self.boot_s and self.mode != "booting":
+            self.mode = "booting"
+            self.boot_until = self.clock.now + self.boot_s
             return
         started = self._start_app() if (self.flash / "main.py").is_file() else None
         if started is None:
@@ -271,10 +292,12 @@ class Board:
             board = None
         self.board_name = board or boards.DEFAULT
         if self.board_name not in boards.BOARDS:
-            self.to_host += (b"pendant: cannot start: unknown board %r\r\n"
+            self.to_host += (b"pendant: cannot start: unknown board '%s'\r\n"
                              % self.board_name.encode())
             self.mode = "repl"
             return "cannot start"
+        if self.app_version is not None:
+            self.fw = self.app_version
         self.to_host += (b"pendant %s on %s, SPI at 62500000 Hz\r\n"
                          % (self.fw.encode(), self.board_name.encode()))
         return f"app {self.fw} {self.board_name}"
@@ -303,6 +326,8 @@ class Board:
                 return  # the board went away (reset, cable) with the rest unread
 
     def _byte(self, c):
+        if self.mode in ("booting", "silent"):
+            return True  # not listening (yet): the byte is lost
         if self.mode == "app":
             return self._app_byte(c)
         if self.mode == "repl":
@@ -389,6 +414,8 @@ class Board:
             if not ok:
                 self.to_host += proto.packet(proto.ERR, seq, proto.error_payload(
                     proto.E_BAD_PACKET, "bad packet"))
+            elif self.app_silent:
+                pass
             elif kind == proto.HELLO:
                 info = {"fw": self.fw, "proto": proto.VERSION, "board": self.board_name,
                         "nonce": proto.hello_nonce(payload)}
@@ -413,12 +440,18 @@ class Board:
             exec(compile(text, "<stdin>", "exec"), self._namespace(out))
         except _Reset:
             self.resets += 1
-            if self.usb_drops_on_reset:  # a new USB device: what was unread is gone
-                if self.port is not None:
-                    self.port.dead = True
-                    self.port = None
+            if self.usb_drops_on_reset and self.port is not None:
+                # The old port reads what was sent before the reset, then
+                # fails; the board's start line waits for the next open.
+                sent = bytes(self.to_host)
                 self.to_host.clear()
-            self._boot()
+                self._boot()
+                self.after_usb = bytes(self.to_host)
+                self.to_host[:] = sent
+                self.port.dying = True
+                self.port = None
+            else:
+                self._boot()
             return False
         except _Unplugged:
             self.pull_cable()
