@@ -129,8 +129,8 @@ class Result:
     info: dict
 
 
-def version_text(v) -> str:
-    return ".".join(str(x) for x in v[:3])
+def version_text(v: tuple[int, ...]) -> str:
+    return ".".join(str(x) for x in v)
 
 
 def cache_dir() -> Path:
@@ -143,8 +143,9 @@ def cache_dir() -> Path:
 
 
 def has_native(mpy: bytes) -> bool:
-    """Does this .mpy hold native code (then only the exact sub-version loads it)?"""
-    return len(mpy) > 2 and mpy[2] != 0  # byte 2: arch << 2 | sub-version
+    """Does this .mpy (as mpy-cross wrote it: a 4-byte header first) hold
+    native code (then only the exact sub-version loads it)?"""
+    return mpy[2] != 0  # byte 2: arch << 2 | sub-version
 
 
 def find_mpy_cross(path: str | None = None) -> CrossCompiler:

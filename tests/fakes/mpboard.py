@@ -74,6 +74,8 @@ class Clock:
         return self.now
 
     def sleep(self, s):
+        if s < 0:
+            raise ValueError("sleep length must be non-negative")  # as CPython's
         self.now += s
         self.slept += s
 
@@ -102,6 +104,16 @@ class Port:
         self.dead = False  # the device behind this open went away (unplug)
         self.dying = False  # the same once what it has buffered is read (USB reset)
         self.dtr = self.rts = True
+
+    @property
+    def timeout(self):
+        return self._timeout
+
+    @timeout.setter
+    def timeout(self, value):
+        if value is not None and value < 0:
+            raise ValueError(f"Not a valid timeout: {value!r}")  # as pyserial's
+        self._timeout = value
 
     # opening and closing
     def isOpen(self):  # noqa: N802 (pyserial's name, which mpremote calls)

