@@ -103,7 +103,8 @@ class Port:
         self.is_open = False
         self.dead = False  # the device behind this open went away (unplug)
         self.dying = False  # the same once what it has buffered is read (USB reset)
-        self.dtr = self.rts = True
+        self._lines = {"dtr": True, "rts": True}
+        board.opened.append(self)
 
     @property
     def timeout(self):
@@ -114,6 +115,22 @@ class Port:
         if value is not None and value < 0:
             raise ValueError(f"Not a valid timeout: {value!r}")  # as pyserial's
         self._timeout = value
+
+    # the modem lines mpremote drops on close: an ioctl, which fails with EIO
+    # once the device is gone
+    def _line(name):  # noqa: N805
+        def get(self):
+            return self._lines[name]
+
+        def put(self, value):
+            if self.is_open and (self.dead or self.board.unplugged):
+                raise OSError(errno.EIO, "Input/output error")
+            self._lines[name] = value
+
+        return property(get, put)
+
+    dtr = _line("dtr")
+    rts = _line("rts")
 
     # opening and closing
     def isOpen(self):  # noqa: N802 (pyserial's name, which mpremote calls)
@@ -185,6 +202,7 @@ class Board:
         self.platform = platform
         self.to_host = bytearray()
         self.port: Port | None = None  # the open one
+        self.opened: list[Port] = []  # every port object made for this board
         self.unplugged = False
         self.unplug_after: int | None = None
         self.full_at: int | None = None
