@@ -323,20 +323,18 @@ def build(src: Path, out: Path, cross: CrossCompiler | None, march: str | None,
         if py.stem.endswith(THUMB_SUFFIX) and march not in THUMB_MARCH:
             continue
         target = out / (py.stem + ".mpy")
-        for compiler in (cross, native):
-            if compiler is None:
-                files[py.name] = py.read_bytes()
-                break
-            try:
-                data = compile_module(compiler, py, target, march)
-            except InstallError:
-                if source_on_error:
-                    files[py.name] = py.read_bytes()
-                    break
+        try:
+            data = compile_module(cross, py, target, march)
+            if has_native(data) and native is not cross:  # only `native` fits the board
+                data = compile_module(native, py, target, march) if native else None
+        except InstallError:
+            if not source_on_error:
                 raise
-            if not has_native(data) or compiler is native:
-                files[target.name] = data
-                break
+            data = None
+        if data is None:
+            files[py.name] = py.read_bytes()
+        else:
+            files[target.name] = data
     return files
 
 
