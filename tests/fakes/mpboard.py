@@ -30,12 +30,13 @@ board that stays silent for a minute takes milliseconds.
 Faults a test can set: `mode = "silent"` (a board that is no MicroPython
 board: it never answers), `app_version` (the app reports it, whatever the
 flash holds: an install that did not take), `app_silent` (the app starts but
-never answers HELLO), `boot_s` (virtual seconds from a reset to the app's
-start line; bytes sent meanwhile are lost), `unplug_after` (flash bytes written before the cable
-is pulled: the port is gone until `plug_in()`), `usb_drops_on_reset` (a real
-board's USB re-enumerates after machine.reset(): the open port dies and the
-start line waits for the next open), `busy_for(s)`, `full_at` (flash bytes:
-a write past it fails with ENOSPC as littlefs does).
+never answers HELLO), `quiet_start` (it prints no start line), `boot_s`
+(virtual seconds from a reset to the app's start line; bytes sent meanwhile
+are lost), `unplug_after` (flash bytes written before the cable is pulled:
+the port is gone until `plug_in()`), `usb_drops_on_reset` (a real board's
+USB re-enumerates after machine.reset(): the open port dies and the start
+line waits for the next open), `busy_for(s)`, `full_at` (flash bytes: a
+write past it fails with ENOSPC as littlefs does).
 """
 
 from __future__ import annotations
@@ -211,6 +212,7 @@ class Board:
         self.busy_until = 0.0
         self.app_version: str | None = None  # the app reports this, whatever is on flash
         self.app_silent = False  # the app starts but never answers HELLO
+        self.quiet_start = False  # the app prints no start line
         self.boot_s = 0.0  # from reset to the start line; bytes meanwhile are lost
         self.boot_until = 0.0
         self.mode = "off"
@@ -328,8 +330,9 @@ class Board:
             return "cannot start"
         if self.app_version is not None:
             self.fw = self.app_version
-        self.to_host += (b"pendant %s on %s, SPI at 62500000 Hz\r\n"
-                         % (self.fw.encode(), self.board_name.encode()))
+        if not self.quiet_start:
+            self.to_host += (b"pendant %s on %s, SPI at 62500000 Hz\r\n"
+                             % (self.fw.encode(), self.board_name.encode()))
         return f"app {self.fw} {self.board_name}"
 
     # -- bytes from the host --------------------------------------------------

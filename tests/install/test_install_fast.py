@@ -329,8 +329,9 @@ def test_a_board_without_micropython_is_given_up_after_the_break_in_time(board, 
         inst.install(PORT, progress=quiet)
     assert one_line(e) == (f"no MicroPython REPL answered on {PORT}: is it a pendant with "
                            "MicroPython flashed? (hold BOOTSEL, plug in, copy the rp2 UF2)")
-    # Ctrl-C tried for BREAK_IN_S (25 s), in attempts of 6 s
-    assert inst.BREAK_IN_S - inst.BREAK_IN_TRY_S < clock.now - start <= inst.BREAK_IN_S
+    # Ctrl-C tried for up to 25 s (more than a link session's 10 s idle
+    # limit), in attempts of 6 s
+    assert 18 < clock.now - start <= 25
     assert board.port is None
 
 
@@ -340,12 +341,12 @@ def test_an_app_in_a_link_session_is_broken_into_once_the_session_ends(board, ti
     start = clock.now
     res = inst.install(PORT, src=tiny, progress=quiet)
     assert res.info["fw"] == "9.8.7"
-    assert 15.0 <= clock.now - start < inst.BREAK_IN_S
+    assert 15.0 <= clock.now - start < 25
 
 
 def test_a_session_longer_than_the_break_in_time_gives_up(board, tiny, clock):
     inst.install(PORT, src=tiny, progress=quiet)
-    board.busy_for(inst.BREAK_IN_S + inst.BREAK_IN_TRY_S + 1)
+    board.busy_for(32.0)
     with pytest.raises(inst.InstallError) as e:
         inst.install(PORT, src=tiny, progress=quiet)
     assert one_line(e).startswith(f"no MicroPython REPL answered on {PORT}")
@@ -433,8 +434,9 @@ def test_an_app_that_never_answers_is_one_line_after_the_hello_time(board, tiny,
     with pytest.raises(inst.InstallError) as e:
         inst.install(PORT, src=tiny, progress=quiet)
     assert one_line(e).startswith("the pendant did not answer after the reset: ")
-    # HELLO tried for HELLO_TIMEOUT_S; an attempt takes ~7 s (OPEN, a FILLER, a REPL probe)
-    assert inst.HELLO_TIMEOUT_S <= clock.now - start < inst.HELLO_TIMEOUT_S + 10
+    # HELLO tried for 15 s (a real board's USB comes back within that); an
+    # attempt takes ~7 s (OPEN, a FILLER, a REPL probe)
+    assert 15 <= clock.now - start < 25
 
 
 def test_an_install_that_did_not_take_is_said_so(board, tiny):
@@ -658,3 +660,13 @@ def test_a_flash_too_full_for_the_board_setting_is_one_line(board, tiny):
     with pytest.raises(inst.InstallError) as e:
         inst.install(PORT, "pico-gc9a01", src=tiny, progress=quiet)
     assert one_line(e) == f"install on {PORT} failed: OSError: [Errno 28] ENOSPC"
+
+
+def test_an_app_whose_start_line_is_not_heard_gets_hello_after_a_minute(board, tiny, clock):
+    """The start line is waited for up to 60 s (an emulated chip boots that
+    slowly); then HELLO goes all the same, and the app that runs answers."""
+    board.quiet_start = True
+    start = clock.now
+    res = inst.install(PORT, src=tiny, progress=quiet)
+    assert res.info["fw"] == "9.8.7"
+    assert 60 <= clock.now - start < 61
