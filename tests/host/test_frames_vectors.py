@@ -1,0 +1,117 @@
+"""The host's encoders still write the frozen vectors, byte for byte.
+
+tests/vectors/*_branches_*.hex were written once from picture_branches_24x12.hex
+(a picture made without either codec) and are checked independently of the
+encoders (they decode to that picture, or within their bound of it:
+test_frames_codec.py, test_frames_rice.py). An encoder that writes other bytes
+for that picture has changed the format, or broken a branch the vectors reach
+(plain rows, coded rows, an empty row, every context, escapes)."""
+
+import struct
+from pathlib import Path
+
+import pytest
+
+from pendant import fastpred, frames
+
+VECTORS = Path(__file__).resolve().parents[1] / "vectors"
+W, H = 24, 12
+
+
+def vector(name):
+    return bytes.fromhex((VECTORS / name).read_text().strip())
+
+
+def split(data):
+    """A frame file's background, spans and pixel data, by docs/frame-format.md's
+    offsets (header 32 bytes, background at 10, then 4 bytes a row)."""
+    background = struct.unpack_from("<H", data, 10)[0]
+    spans = [struct.unpack_from("<HH", data, 32 + 4 * y) for y in range(H)]
+    return background, spans, data[32 + 4 * H :]
+
+
+PICTURE = vector("picture_branches_24x12.hex")
+
+
+@pytest.mark.parametrize("name,near", [
+    ("frame_rice_branches_lossless_24x12.hex", (0, 0, 0)),
+    ("frame_rice_branches_near213_24x12.hex", (2, 1, 3)),
+])
+def test_rice_reference_encoder_writes_the_frozen_vectors(name, near):
+    background, spans, pixels = split(vector(name))
+    assert frames.rice_pixels_reference(PICTURE, spans, background, W, near) == pixels
+    assert frames.rice_pixels(PICTURE, spans, background, W, near) == pixels
+
+
+def test_fast_encoder_writes_the_frozen_lossless_vector():
+    background, spans, pixels = split(vector("frame_rice_branches_lossless_24x12.hex"))
+    assert fastpred.rice_pixels_lossless(PICTURE, spans, background, W) == pixels
+
+
+@pytest.mark.parametrize("name,near", [
+    ("frame_pred_branches_lossless_24x12.hex", (0, 0, 0)),
+    ("frame_pred_branches_near213_24x12.hex", (2, 1, 3)),
+])
+def test_pred_encoder_writes_the_frozen_vectors(name, near):
+    background, spans, pixels = split(vector(name))
+    assert frames.pred_pixels(PICTURE, spans, background, W, near) == pixels
+
+
+def coverage(spans):
+    cov = bytearray(W * H)
+    for y, (x0, x1) in enumerate(spans):
+        cov[y * W + x0 : y * W + x1] = b"\xff" * (x1 - x0)
+    return bytes(cov)
+
+
+@pytest.mark.parametrize("quality,name", [
+    ("lossless", "frame_rice_branches_lossless_24x12.hex"),
+    ("auto", "frame_rice_branches_lossless_24x12.hex"),  # far under the budget: lossless
+])
+def test_encode_writes_the_frozen_frame(quality, name):
+    data = vector(name)
+    background, spans, _ = split(data)
+    ff = frames.encode(PICTURE, coverage(spans), background, W, H, quality)
+    assert ff.data == data
+    assert ff.encoding == 2 and len(ff) == len(data)
+
+
+def test_the_auto_budget_is_the_documented_one():
+    # docs/photo-pipeline.md: 1,408 KiB / 40 - 4 KiB = 31,948 bytes
+    assert frames.AUTO_BUDGET == 31_948
+
+
+# -- choices the encoders make, worked out by hand ------------------------------------
+
+
+def test_code_lengths():
+    # u = m >> k one-bits, a zero, k bits; from u = LIMIT (8) on, 8 + ESC_BITS (7)
+    want = {(0, 0): 1, (7, 0): 8, (8, 0): 15, (127, 0): 15, (15, 1): 9, (16, 1): 15,
+            (127, 6): 8, (127, 7): 8, (3, 2): 3, (64, 3): 15, (63, 3): 11}
+    for (m, k), n in want.items():
+        assert fastpred.CODE_LEN[m, k] == n, (m, k)
+
+
+def test_choose_k_takes_the_fewest_bits_and_the_smallest_of_equals():
+    hist = [[0] * 128 for _ in range(12)]
+    hist[0][1] = 1  # k 0: 2 bits, k 1: 2 bits -> 0
+    hist[1][3] = 1  # 4, 3, 3, 4, ... -> 1
+    hist[4][127] = 1  # 15, 15, 15, 15, 12, 9, 8, 8 -> 6
+    hist[5][0], hist[5][40] = 9, 1  # k 0: 9 + 15 = 24; k 3: 36 + 9 = 45 -> 0
+    hist[11][20], hist[11][21] = 5, 5  # k 2: 10 x 8; k 3: 10 x 6; k 4: 10 x 6 -> 3
+    assert fastpred.choose_k(hist) == [0, 1, 0, 0, 6, 0, 0, 0, 0, 0, 0, 3]
+
+
+def test_a_row_whose_code_would_not_save_a_byte_is_stored_plain():
+    # Row 0: six black pixels, every residual 0. Row 1: one pixel, R = 6 (p = 0,
+    # m = 12), G and B exact. k for R context 0 (six 0s and a 12): k 0 would
+    # make the 12 an escape (6 + 15 bits), k 1 costs 12 + 8, k 2 18 + 6: 1;
+    # every other group holds only 0s: 0. Row 0: G 6 bits, R 12, B 6: 3
+    # bytes. Row 1: G "0", R "1111110" + "0", B "0": 10 bits, 2 bytes, no
+    # fewer than the plain pixel's 2, so it is stored plain.
+    rgb = bytes(12) + bytes.fromhex("3000") + bytes(10)
+    spans = [(0, 6), (0, 1)]
+    ks = bytes((0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0))
+    want = bytes(4) + ks + b"\x03\x00" + bytes(3) + b"\x02\x00" + b"\x30\x00"
+    assert frames.rice_pixels_reference(rgb, spans, 0, 6) == want
+    assert fastpred.rice_pixels_lossless(rgb, spans, 0, 6) == want
