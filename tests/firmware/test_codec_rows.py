@@ -140,3 +140,20 @@ def test_pred_a_row_that_runs_out():
 def test_pred_a_row_with_a_byte_to_spare_is_refused():
     assert pred_row("000" * 3, 1)[0] == predcodec.OK
     assert pred_row("000" * 3 + "0" * 8, 1)[0] == predcodec.ERR_LENGTH
+
+
+# -- encoding 2's parameter bytes: near R, G, B (0..3), a zero, 12 k (0..7) ------------------
+
+
+def test_rice_parameters_at_their_limits_are_accepted():
+    assert ricecodec.params_ok(bytes((3, 3, 3, 0)) + bytes((7,)) * 12)
+    assert ricecodec.params_ok(bytes(16))
+
+
+@pytest.mark.parametrize("index,value", [
+    (0, 4), (1, 4), (2, 4), (3, 1), (4, 8), (9, 8), (15, 8), (15, 255),
+])
+def test_rice_each_parameter_byte_is_checked(index, value):
+    params = bytearray(16)
+    params[index] = value
+    assert not ricecodec.params_ok(params)
