@@ -115,3 +115,23 @@ def test_a_row_whose_code_would_not_save_a_byte_is_stored_plain():
     want = bytes(4) + ks + b"\x03\x00" + bytes(3) + b"\x02\x00" + b"\x30\x00"
     assert frames.rice_pixels_reference(rgb, spans, 0, 6) == want
     assert fastpred.rice_pixels_lossless(rgb, spans, 0, 6) == want
+
+
+def test_auto_takes_visual_when_lossless_would_not_fit_the_budget():
+    # 200x200 of a gradient with 3 bits of noise per channel: lossless needs
+    # ~12 bits a pixel (~60 KB), over the 31,948-byte budget
+    import random
+
+    rnd = random.Random(5)
+    size = 200
+    rgb = b"".join(struct.pack(">H", ((x // 8 + rnd.getrandbits(3)) & 31) << 11
+                               | ((y // 4 + rnd.getrandbits(3)) & 63) << 5
+                               | rnd.getrandbits(3))
+                   for y in range(size) for x in range(size))
+    cov = b"\xff" * (size * size)
+    lossless = frames.encode(rgb, cov, 0, size, size, "lossless")
+    assert len(lossless) > frames.AUTO_BUDGET
+    auto = frames.encode(rgb, cov, 0, size, size)
+    assert auto.data == frames.encode(rgb, cov, 0, size, size, "visual").data
+    assert auto.encoding == 2 and len(auto) < len(lossless)
+    assert frames.decode(auto.data)[2] != rgb  # near-lossless, not the source
