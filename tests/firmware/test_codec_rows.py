@@ -115,6 +115,12 @@ def test_pred_first_pixel_codes_fill_their_bits():
     assert pred_row("011" "010" "000", 1) == (predcodec.OK, pixel(1, 0, 0))
 
 
+def test_pred_codes_that_fill_the_row_exactly():
+    # G "000", R "000" (k = 2, m = 0), then B with u = 7: "11111110" and the
+    # low bits "00": m = 28, q = 14, B = 0 + 14. 16 bits: the row's two bytes.
+    assert pred_row("000" "000" "11111110" "00", 1) == (predcodec.OK, pixel(0, 0, 14))
+
+
 def test_pred_largest_codes_are_accepted():
     # escapes: 14 one-bits, then m in 7 bits: G 127, R 62 (q = 31), B "000"
     bits = "1" * 14 + "1111111" + "1" * 14 + "0111110" + "000"
