@@ -135,3 +135,11 @@ def test_auto_takes_visual_when_lossless_would_not_fit_the_budget():
     assert auto.data == frames.encode(rgb, cov, 0, size, size, "visual").data
     assert auto.encoding == 2 and len(auto) < len(lossless)
     assert frames.decode(auto.data)[2] != rgb  # near-lossless, not the source
+
+
+def test_a_lone_pixel_is_stored_plain_in_encoding_1_and_coded_in_encoding_2():
+    # Encoding 1 starts at k = 2: three 3-bit codes, 9 bits, 2 bytes: no
+    # fewer than the pixel's 2, so plain. Encoding 2 (k 0): "0" x 3, one byte.
+    rgb = bytes(2)
+    assert frames.pred_pixels(rgb, [(0, 1)], 0, 1) == bytes(4) + b"\x02\x00" + rgb
+    assert frames.rice_pixels_reference(rgb, [(0, 1)], 0, 1) == bytes(16) + b"\x01\x00\x00"
