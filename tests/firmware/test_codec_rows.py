@@ -163,3 +163,18 @@ def test_rice_each_parameter_byte_is_checked(index, value):
     params = bytearray(16)
     params[index] = value
     assert not ricecodec.params_ok(params)
+
+
+def test_pred_a_span_past_x0_starts_from_the_background():
+    # Span x = 1..2 on row 0 of a picture whose background is (R, G, B) =
+    # (20, 47, 19): a (left, outside the span), b and c (the row above) are all
+    # the background, so p is the background; three "000" codes (m = 0)
+    # leave it so.
+    bg = 0b10100_101111_10011
+    st = array("H", bytes(2 * predcodec.ST_SIZE))
+    predcodec.reset_state(st, 0, 0, 0, bg)
+    row = bytes((bg >> 8, bg & 0xFF)) * 2
+    st[predcodec.ST_X0], st[predcodec.ST_X1], st[predcodec.ST_LEN] = 1, 2, 2
+    cur = bytearray(row)
+    assert predcodec.decode_row(bits_to_bytes("0" * 9), cur, bytearray(row), st) == predcodec.OK
+    assert bytes(cur) == row
