@@ -143,3 +143,51 @@ def test_a_lone_pixel_is_stored_plain_in_encoding_1_and_coded_in_encoding_2():
     rgb = bytes(2)
     assert frames.pred_pixels(rgb, [(0, 1)], 0, 1) == bytes(4) + b"\x02\x00" + rgb
     assert frames.rice_pixels_reference(rgb, [(0, 1)], 0, 1) == bytes(16) + b"\x01\x00\x00"
+
+
+def noisy(width, height, seed, bits=16):
+    import random
+
+    rnd = random.Random(seed)
+    return b"".join(struct.pack(">H", rnd.getrandbits(bits)) for _ in range(width * height))
+
+
+def channel_errors(a, b):
+    """The largest difference per channel (R, G, B) between two RGB565 pictures."""
+    worst = [0, 0, 0]
+    for i in range(0, len(a), 2):
+        p, q = a[i] << 8 | a[i + 1], b[i] << 8 | b[i + 1]
+        for c, (shift, mask) in enumerate(((11, 31), (5, 63), (0, 31))):
+            worst[c] = max(worst[c], abs((p >> shift & mask) - (q >> shift & mask)))
+    return worst
+
+
+def test_strong_is_within_two_levels_on_every_channel():
+    rgb = noisy(32, 16, 3)
+    ff = frames.encode(rgb, b"\xff" * (32 * 16), 0, 32, 16, "strong")
+    assert channel_errors(frames.decode(ff.data)[2], rgb) == [2, 2, 2]
+
+
+@pytest.mark.parametrize("near", [(-1, 0, 0), (0, -1, 0), (0, 0, 4)])
+def test_near_out_of_range_is_refused(near):
+    rgb = noisy(4, 2, 1)
+    with pytest.raises(ValueError):
+        frames.rice_pixels_reference(rgb, [(0, 4)] * 2, 0, 4, near)
+    with pytest.raises(ValueError):
+        frames.pred_pixels(rgb, [(0, 4)] * 2, 0, 4, near)
+
+
+@pytest.mark.parametrize("near", [(1, 0, 0), (0, 1, 0), (0, 0, 1)])
+def test_near_lossless_rows_below_a_plain_row_predict_from_its_source(near):
+    # Row 0 is noise (stored plain: its codes would not save a byte), rows 1..3
+    # a flat colour, coded, predicted from row 0 as the decoder has it: the
+    # source, not the encoder's near-lossless values of the row.
+    width = 16
+    rgb = noisy(width, 1, 7) + struct.pack(">H", 0x8410) * (3 * width)
+    spans = [(0, width)] * 4
+    pixels = frames.rice_pixels_reference(rgb, spans, 0, width, near)
+    assert pixels[16:18] == struct.pack("<H", 2 * width)  # row 0 plain
+    data = frames.fmt.pack(width, 4, 0, spans, pixels, frames.fmt.ENC_RICE)
+    got = frames.decode(data)[2]
+    assert got[: 2 * width] == rgb[: 2 * width]
+    assert all(e <= n for e, n in zip(channel_errors(got, rgb), near, strict=True))
