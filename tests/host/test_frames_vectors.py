@@ -191,3 +191,8 @@ def test_near_lossless_rows_below_a_plain_row_predict_from_its_source(near):
     got = frames.decode(data)[2]
     assert got[: 2 * width] == rgb[: 2 * width]
     assert all(e <= n for e, n in zip(channel_errors(got, rgb), near, strict=True))
+
+
+def test_an_unknown_quality_is_refused_in_one_line():
+    with pytest.raises(ValueError, match="^quality must be one of auto, lossless, visual, strong$"):
+        frames.encode(bytes(2), b"\xff", 0, 1, 1, "best")
