@@ -84,19 +84,19 @@ def run(cmd: list[str]) -> None:
         sys.exit(f"error: {' '.join(cmd)} failed ({proc.returncode})")
 
 
-def copy_tree() -> None:
-    """The working tree's files (tracked and new, not ignored) in TREE."""
-    if TREE.exists():
-        shutil.rmtree(TREE)
+def copy_tree(dest: Path = TREE) -> None:
+    """The working tree's files (tracked and new, not ignored) in dest."""
+    if dest.exists():
+        shutil.rmtree(dest)
     listed = subprocess.run(["git", "ls-files", "-z", "-co", "--exclude-standard"], cwd=ROOT,
                             capture_output=True, check=True).stdout.decode().split("\0")
     for name in filter(None, listed):
         src = ROOT / name
         if src.is_file():
-            (TREE / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(src, TREE / name)
+            (dest / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(src, dest / name)
     # pendant.firmware is firmware/ (pyproject's package-dir): the same in the copy.
-    (TREE / "host" / "pendant" / "firmware").symlink_to(TREE / "firmware")
+    (dest / "host" / "pendant" / "firmware").symlink_to(dest / "firmware")
 
 
 ANNOTATION = "annotation"  # a skipped mutant's output: it was inside a type annotation

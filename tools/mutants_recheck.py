@@ -18,7 +18,6 @@ build/mutants/<module>.recheck.txt.
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -39,16 +38,7 @@ def main() -> int:
     if not session.exists():
         sys.exit(f"error: no session for {module}: run tools/mutants.py {module} first")
     tree = mutants.OUT / "recheck"
-    if tree.exists():
-        shutil.rmtree(tree)
-    listed = subprocess.run(["git", "ls-files", "-z", "-co", "--exclude-standard"],
-                            cwd=mutants.ROOT, capture_output=True, check=True).stdout
-    for name in filter(None, listed.decode().split("\0")):
-        src = mutants.ROOT / name
-        if src.is_file() and not name.startswith("build/"):
-            (tree / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(src, tree / name)
-    (tree / "host" / "pendant" / "firmware").symlink_to(tree / "firmware")
+    mutants.copy_tree(tree)
     env = dict(os.environ, PYTHONPATH=str(tree / "host"), PYTHONDONTWRITEBYTECODE="1")
     bin_dir = Path(sys.executable).parent
     original = (tree / module).read_text()
