@@ -38,7 +38,9 @@ RESTART_WAIT_S = 8.0  # a soft reset re-imports the app (~0.6 s of chip time) fi
 # (the HELLO typed into a REPL holds a Ctrl-A), and Ctrl-D at the friendly
 # REPL soft-resets: boot.py and main.py run again, and main.py starts the app.
 SOFT_RESET = b"\x03\x03\x02\x03\x04"
-REPL_MARKS = (b">>> ", b"raw REPL")
+# A REPL's prompts: the HELLO typed into it may leave a bracket open (the
+# probe's Enter then meets "... ") or start paste mode ("=== ").
+REPL_MARKS = (b">>> ", b"raw REPL", b"\n... ", b"\n=== ")
 REPL_PROBE = b"\x02\r"
 OLD_ENCODINGS = (0, 1)  # what firmware before 0.3.0 shows (its HELLO does not say)
 # A REPL answers a keypress within ms (an emulated one on a loaded machine:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 import serial
+from repl_lines import REPL_LINES
 
 from pendant.sim import Simulator
 
@@ -190,3 +191,14 @@ def test_mpremote_reset_boots_the_app_again(pendant_sim):
     assert sim.wait_for(lambda: sim.boots == 3, 10)
     with Client(sim.port) as c:  # the app answers the link again
         assert c.info["fw"]
+
+
+@pytest.mark.parametrize("case", sorted(REPL_LINES))
+def test_line_editing_as_the_chip_does_it(repl, read_serial, case):
+    """The keys a host's packet holds are edited as rp2's readline edits them
+    (tests/fakes/repl_lines.py; the silicon suite checks the chip on the same)."""
+    sim, port, _say = repl
+    for send, tail in REPL_LINES[case]:
+        port.write(send)
+        got = read_serial(sim, until=tail[-4:], port=port, timeout=5.0)
+        assert got.replace(b"\r\n", b"\n").endswith(tail), (send, got)

@@ -201,40 +201,185 @@ def raw_repl(g):
 
 
 # ---------------------------------------------------------------- friendly REPL
+# shared/readline/readline.c and pyexec_friendly_repl of MicroPython 1.26.1 as
+# the rp2 port builds them (MICROPY_REPL_EMACS_KEYS; no auto-indent or tab
+# completion here): a host's packet typed into this REPL is edited as on the
+# chip, so the prompt it ends at ("... " after an unclosed bracket, "=== " in
+# paste mode) is the chip's too.
+
+HISTORY_SIZE = 8  # MICROPY_READLINE_HISTORY_SIZE
+CTRL_F = 0x06  # cursor right
+CTRL_K = 0x0B  # cut to the end of the line
+CTRL_N = 0x0E  # next in history
+CTRL_P = 0x10  # previous in history
+CTRL_U = 0x15  # cut to the start of the line
+COMPOUND = ("if", "while", "for", "try", "with", "def", "class", "async")
+_history = []
+
+
+def _isident(ch):
+    return ch == "_" or ch.isalpha() or ch.isdigit()
 
 
 def continues(text):
-    """Whether the REPL should ask for more lines ("... "), like
-    mp_repl_continue_with_input: an open block, bracket or backslash."""
-    if text.endswith("\\"):
+    """Whether the REPL asks for more lines ("... "): py/repl.c's
+    mp_repl_continue_with_input, rule for rule."""
+    if not text:
+        return False
+    compound = text[0] == "@" or any(
+        text.startswith(w) and (len(text) == len(w) or not _isident(text[len(w)]))
+        for w in COMPOUND)
+    n_paren = n_brack = n_brace = 0
+    quote = ""  # the open quote: one or three of ' or "
+    i = 0
+    n = len(text)
+    while i < n:
+        ch = text[i]
+        if ch in "'\"":
+            if quote in ("", ch * 3) and text[i + 1:i + 3] == ch * 2:
+                quote = "" if quote else ch * 3
+                i += 2
+            elif quote in ("", ch):
+                quote = "" if quote else ch
+        elif ch == "\\" and text[i + 1:i + 2] in ("'", '"', "\\"):
+            if quote:
+                i += 1
+        elif not quote:
+            n_paren += (ch == "(") - (ch == ")")
+            n_brack += (ch == "[") - (ch == "]")
+            n_brace += (ch == "{") - (ch == "}")
+        i += 1
+    if len(quote) == 3:
         return True
-    depth = 0
-    quote = None
-    for ch in text:
-        if quote:
-            if ch == quote:
-                quote = None
-        elif ch in "\"'":
-            quote = ch
-        elif ch in "([{":
-            depth += 1
-        elif ch in ")]}":
-            depth -= 1
-    if depth > 0:
+    if (n_paren > 0 or n_brack > 0 or n_brace > 0) and not quote:
         return True
-    last = text.split("\n")[-1].rstrip()
-    return last.endswith(":")
+    if text[-1] == "\\":
+        return True
+    return compound and text[-1] != "\n"
 
 
-def skip_escape():
-    """Swallow a terminal escape sequence (arrow keys): no history here."""
-    c = getc()
-    if c != ord("["):
-        return
-    while True:
-        c = getc()
-        if 0x40 <= c <= 0x7E:
+def _back(n):
+    """mp_hal_move_cursor_back."""
+    if n > 0:
+        write(b"\b" * n if n <= 4 else ("\x1b[%dD" % n).encode())
+
+
+class Readline:
+    """readline(): the line is buf[orig:] (buf starts with a block's earlier
+    lines, each ended by "\\n"). read() returns 0 on Enter, or the control
+    character: Ctrl-A..Ctrl-E on an empty line, Ctrl-C anywhere."""
+
+    def __init__(self, buf, prompt):
+        self.buf = bytes(buf)
+        self.orig = len(buf)
+        self.cursor = self.orig
+        self.hist = -1
+        write(prompt)
+
+    def read(self):
+        esc = None
+        while True:
+            c = getc()
+            if esc is not None:
+                esc = self._escape(esc, c)
+            elif CTRL_A <= c <= CTRL_E and len(self.buf) == self.orig:
+                return c
+            elif c == CTRL_C:
+                return c
+            elif c == CR:  # 1.26.1 ends a line on CR only
+                write(b"\r\n")
+                self._push_history()
+                return 0
+            elif c == ESC:
+                esc = ""
+            elif c in (CTRL_A, CTRL_B, CTRL_D, CTRL_E, CTRL_F, CTRL_K, CTRL_N, CTRL_P, CTRL_U):
+                self._key(c)
+            elif c == BACKSPACE or c == DEL:
+                if self.cursor > self.orig:
+                    self._cut(self.cursor - 1, 1, back=1)
+            elif 32 <= c <= 126:
+                self.buf = self.buf[:self.cursor] + bytes((c,)) + self.buf[self.cursor:]
+                self._redraw(forward=1)
+            # anything else (LF, tab, bytes from 0x80) changes nothing
+
+    def _key(self, c):
+        if c == CTRL_A:  # home
+            self._move(self.orig - self.cursor)
+        elif c == CTRL_E:  # end
+            self._move(len(self.buf) - self.cursor)
+        elif c == CTRL_B:
+            if self.cursor > self.orig:
+                self._move(-1)
+        elif c == CTRL_F:
+            if self.cursor < len(self.buf):
+                self._move(1)
+        elif c == CTRL_D:  # delete under the cursor
+            if self.cursor < len(self.buf):
+                self._cut(self.cursor, 1)
+        elif c == CTRL_K:
+            self._cut(self.cursor, len(self.buf) - self.cursor)
+        elif c == CTRL_U:
+            self._cut(self.orig, self.cursor - self.orig, back=self.cursor - self.orig)
+        else:
+            self._recall(1 if c == CTRL_P else -1)
+
+    def _escape(self, esc, c):
+        """Arrow, Home, End and Delete keys; the next state, None when done."""
+        if esc == "":
+            return "[" if c == 0x5B else ("O" if c == 0x4F else None)
+        if esc == "[" and 0x30 <= c <= 0x39:
+            return chr(c)
+        if esc == "[":
+            keys = {0x41: CTRL_P, 0x42: CTRL_N, 0x43: CTRL_F, 0x44: CTRL_B,
+                    0x48: CTRL_A, 0x46: CTRL_E}
+        elif esc == "O":
+            keys = {0x48: CTRL_A, 0x46: CTRL_E}
+        else:  # ESC [ digit ~: Home (1, 7), End (4, 8), Delete (3)
+            keys = {0x31: CTRL_A, 0x37: CTRL_A, 0x34: CTRL_E, 0x38: CTRL_E, 0x33: CTRL_D}
+            c = ord(esc) if c == 0x7E else 0
+        if c in keys:
+            self._key(keys[c])
+        return None
+
+    def _move(self, n):
+        if n < 0:
+            _back(-n)
+        else:
+            write(self.buf[self.cursor:self.cursor + n])
+        self.cursor += n
+
+    def _cut(self, at, n, back=0):
+        last = len(self.buf)
+        self.buf = self.buf[:at] + self.buf[at + n:]
+        _back(back)
+        self.cursor -= back
+        self._redraw(last=last)
+
+    def _redraw(self, forward=0, last=0):
+        """Redraw from the cursor, as readline does after an edit."""
+        if len(self.buf) < last:
+            write(b"\x1b[K")
+        write(self.buf[self.cursor:])
+        _back(len(self.buf) - (self.cursor + forward))
+        self.cursor += forward
+
+    def _recall(self, step):
+        h = self.hist + step
+        if h < -1 or h >= len(_history):
             return
+        self.hist = h
+        _back(self.cursor - self.orig)
+        self.cursor = self.orig
+        last = len(self.buf)
+        self.buf = self.buf[:self.orig] + (_history[h] if h >= 0 else b"")
+        self._redraw(forward=len(self.buf) - self.orig, last=last)
+
+    def _push_history(self):
+        line = self.buf[self.orig:]
+        if line and (not _history or _history[0] != line):
+            _history.insert(0, line)
+            if len(_history) > HISTORY_SIZE:
+                _history.pop()
 
 
 def paste_mode(g):
@@ -254,66 +399,45 @@ def paste_mode(g):
 
 
 def friendly_repl(g):
-    """Returns RAW on Ctrl-A; raises SoftReset for Ctrl-D on an empty line."""
+    """pyexec_friendly_repl: returns RAW on Ctrl-A; raises SoftReset for
+    Ctrl-D on an empty line."""
     banner()
-    lines = []
     while True:
-        line = bytearray()
-        write(b"... " if lines else b">>> ")
-        while True:
-            c = getc()
-            if c == CR:
+        rl = Readline(b"", b">>> ")
+        ret = rl.read()
+        if ret == CTRL_A:
+            write(b"\r\n")
+            return RAW
+        if ret == CTRL_B:
+            write(b"\r\n")
+            banner()
+            continue
+        if ret == CTRL_C:
+            write(b"\r\n")
+            continue
+        if ret == CTRL_D:
+            write(b"\r\n")
+            raise SoftReset(SOFT_RESET_EXIT)
+        if ret == CTRL_E:
+            paste_mode(g)
+            continue
+        text = rl.buf
+        if not text:
+            continue
+        # a block: more lines while it is open; Ctrl-C drops it, Ctrl-D (or
+        # Ctrl-A..Ctrl-E, which only end the wait) runs what there is
+        while continues(text.decode()):
+            rl = Readline(text + b"\n", b"... ")
+            ret = rl.read()
+            text = rl.buf
+            if ret == CTRL_C:
                 write(b"\r\n")
+                text = None
                 break
-            if c == LF:
-                continue  # rp2 ends a line on CR only
-            if c == CTRL_C:
-                write(b"\r\n")
-                lines = []
-                line = None
+            if ret == CTRL_D:
                 break
-            if not line and not lines:
-                if c == CTRL_A:
-                    write(b"\r\n")
-                    return RAW
-                if c == CTRL_B:
-                    write(b"\r\n")
-                    banner()
-                    write(b">>> ")
-                    continue
-                if c == CTRL_D:
-                    write(b"\r\n")
-                    raise SoftReset(SOFT_RESET_EXIT)
-                if c == CTRL_E:
-                    paste_mode(g)
-                    write(b">>> ")
-                    continue
-            if c == BACKSPACE or c == DEL:
-                if line:
-                    line = line[:-1]  # MicroPython's bytearray has no pop()
-                    write(b"\b \b")
-            elif c == ESC:
-                skip_escape()
-            elif c >= 0x20:
-                line.append(c)
-                write(bytes((c,)))
-        if line is None:
-            continue
-        text = bytes(line).decode()
-        if lines:
-            lines.append(text)
-            if text.strip():
-                continue  # a block ends with an empty line
-            source = "\n".join(lines)
-            lines = []
-        elif not text.strip():
-            continue
-        elif continues(text):
-            lines = [text]
-            continue
-        else:
-            source = text
-        write(run_code(source, "single", g).encode())
+        if text is not None:
+            write(run_code(text.decode(), "single", g).encode())
 
 
 def main(g, mode=FRIENDLY):
