@@ -202,7 +202,7 @@ class DCS:
         if self.dma is None:
             self.spi.write(buf)
         else:
-            self.dma.start(buf)
+            self.dma.send(buf)
 
     def pixels_wait(self):
         """Until every byte pixels_start() was given has left the SPI."""

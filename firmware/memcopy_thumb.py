@@ -26,3 +26,32 @@ def copy_at(dst, doff, src, soff, n):
     caller keeps the ranges inside both buffers (addresses are not checked)."""
     if n > 0:
         _copy(addressof(dst) + doff, addressof(src) + soff, n)
+
+
+# compact(buf, rows, stride, off << 16 | nb): in a strip of `rows` rows of
+# `stride` bytes, the bytes [off, off + nb) of each row moved to the front,
+# one after another (row i's to i * nb): a narrow window's pixels, sent as
+# one block (painter.py, a fade's narrow rows). Each byte moves forward
+# (to an address no higher than its own), so the rows may overlap. nb > 0.
+@micropython.asm_thumb
+def compact(r0, r1, r2, r3):
+    lsr(r4, r3, 16)
+    add(r4, r4, r0)  # the first row's part
+    lsl(r3, r3, 16)
+    lsr(r3, r3, 16)  # nb
+    label(ROW)
+    cmp(r1, 0)
+    beq(END)
+    mov(r5, r4)
+    mov(r6, r3)
+    label(BYTE)
+    ldrb(r7, [r5, 0])
+    strb(r7, [r0, 0])
+    add(r5, 1)
+    add(r0, 1)
+    sub(r6, 1)
+    bne(BYTE)
+    add(r4, r4, r2)
+    sub(r1, 1)
+    b(ROW)
+    label(END)

@@ -95,10 +95,16 @@ except (ImportError, SyntaxError, ValueError, TypeError):  # no emitter; ViperTy
             k += 2
 
 
+try:  # Thumb assembly on Cortex-M: a narrow window's rows packed together
+    from memcopy_thumb import compact
+except (ImportError, SyntaxError, ValueError, TypeError):  # no inline assembler here
+    compact = None
+
 try:  # Thumb assembly on Cortex-M: a strip blended per call
-    from blend_thumb import blend_rows, blend_strip
+    from blend_thumb import blend_rows, blend_strip, span_box
 except (ImportError, SyntaxError, ValueError, TypeError):  # no inline assembler here
     blend_rows = None
+    span_box = None
 
     def blend_strip(dst, old, n, a):
         blend565(dst, 0, old, 0, n, a)
@@ -384,9 +390,16 @@ class Painter:
         # Two strips where the display sends by DMA: one on the wire while the
         # next is decoded into the other. Elsewhere pixels_start() blocks and
         # one strip is enough.
-        self._start = getattr(display, "pixels_start", display.pixels)
-        self._wait = getattr(display, "pixels_wait", None)
-        two = getattr(display, "dma", None) is not None
+        # The DMA's own send() where there is one (it waits for the strip
+        # before, then starts this one): it runs 30 times a frame, and each
+        # call through the driver costs ~15 us of chip time.
+        dma = getattr(display, "dma", None)
+        two = dma is not None
+        self._start = dma.send if two else getattr(display, "pixels_start", display.pixels)
+        self._wait = dma.wait if two else getattr(display, "pixels_wait", None)
+        # paint()'s narrow rows: packed in the strip, sent as one block by DMA
+        self.can_narrow = two and compact is not None
+        self._part = dma.send_part if two else None
         self._strips = (self.strip, bytearray(len(self.strip)) if two else self.strip)
         tail = (h % strip_rows) * self.row_bytes
         self._tails = tuple(memoryview(b)[:tail] if tail else b for b in self._strips)
@@ -396,7 +409,8 @@ class Painter:
     def open(self, f):
         return self.reader.open(f)
 
-    def paint(self, mix=None, weight=0, strip_ms=0, stop=None, reader=None, union=None):
+    def paint(self, mix=None, weight=0, strip_ms=0, stop=None, reader=None, union=None,
+              first=0, narrow=None):
         """Stream the frame opened with open() to the panel: allocation-free.
 
         mix: a second open FrameReader blended under it (a cross-fade frame),
@@ -409,8 +423,15 @@ class Painter:
         (default: the painter's own, opened with open()). union: with mix,
         blend only the columns blend_rows' table names per row (where the two
         photos can differ); its byte 6 set: mix is a RamRows rewound at row 0
-        whose spans are those columns, blended from its RAM. Returns True when
-        the whole frame was sent, False when stop() ended it.
+        whose spans are those columns, blended from its RAM. first: a row
+        at a strip boundary; the rows above it are decoded (the readers go
+        top-down) but not sent, because the panel already shows them (a fade
+        frame's rows with no span in either photo). narrow: (y, x0, x1),
+        where can_narrow: from row y (a strip boundary past first) on, only
+        the columns [x0, x1) are sent, in a window of their own (the panel
+        shows the rest already): the narrow tip of a heart, where the wire,
+        not the decoder, sets the pace. Returns True when the whole frame
+        was sent, False when stop() ended it.
         """
         d = self.display
         w = self.width
@@ -421,7 +442,13 @@ class Painter:
         mix_strip = self.mix_strip
         start = self._start
         wait = self._wait
-        d.window(0, 0, w - 1, h - 1)
+        ny = h
+        if narrow is not None:
+            ny = narrow[0]
+            nx = narrow[1]
+            nb = 2 * (narrow[2] - nx)
+            pack = (2 * nx) << 16 | nb
+        d.window(0, first, w - 1, ny - 1)
         due = time.ticks_ms()
         k = 0
         try:
@@ -443,10 +470,17 @@ class Painter:
                     else:
                         mix.rows_into(mix_strip, n)
                         blend_strip(strip, mix_strip, w * n, weight)
-                if wait is not None:
-                    wait()  # the other strip has left: the wire is free
-                start(strip if n == rows else self._tails[k])
-                k ^= 1
+                if y >= ny:
+                    if y == ny:  # the narrow window, once the wire is free
+                        wait()
+                        d.window(nx, ny, nx + nb // 2 - 1, h - 1)
+                    compact(strip, n, self.row_bytes, pack)
+                    self._part(strip, n * nb)
+                    k ^= 1
+                elif y >= first:
+                    # (by DMA, start() first waits for the other strip to leave)
+                    start(strip if n == rows else self._tails[k])
+                    k ^= 1
                 y += n
                 if stop is not None and y < h and stop():
                     return False

@@ -23,9 +23,11 @@ FADE = "fade"
 FULL = 32  # blend weights are 0..FULL (5 bits: see blend.py)
 FADE_STEPS = 7  # frames of a cross-fade, the last the new photo itself (~65 ms each on the chip)
 WIPE_MS = 480  # the wipe's edge crosses the panel in this long
-# RAM for a fade's new photo: a heart on a 240x240 panel takes ~56 KB; photos
-# whose spans take more (a circle or the full panel) fade by decoding both.
-FADE_RAM = 60 * 1024
+# RAM for a fade's new photo, the default heart's spans on either panel:
+# 56,396 B on the round GC9A01, 62,958 B on the square ST7789 (its heart is
+# larger: RamRows.size of the host's default render). Photos whose spans take
+# more (a circle, the full panel, a heart scaled up) fade by decoding both.
+FADE_RAM = 62 * 1024
 
 
 def _blend_rows():
@@ -40,13 +42,8 @@ def fade_weight(step, steps=FADE_STEPS):
 class Transitions:
     def __init__(self, painter):
         self.painter = painter
-        self.old = FrameReader(painter.width, painter.height)
-        # per row, the columns where a fade's two photos can differ (blend_rows)
-        # (blend_thumb.blend_rows' table: a header of 12 bytes, then x0, x1 per row)
-        h = painter.height
-        self._union = bytearray(12 + 4 * h) if _blend_rows() else None
-        # The new photo's spans during a fade, taken once while the heap is
-        # young: later the free memory is there but not in one piece.
+        # The new photo's spans during a fade, taken first and while the heap
+        # is young: later the free memory is there but not in one piece.
         self._ram = None
         if draw.span_copy is not None:
             try:
@@ -54,6 +51,11 @@ class Transitions:
             except MemoryError:
                 print("transition: no %d bytes for fades: each decodes both photos a frame"
                       % FADE_RAM)
+        self.old = FrameReader(painter.width, painter.height)
+        # per row, the columns where a fade's two photos can differ (blend_rows)
+        # (blend_thumb.blend_rows' table: a header of 12 bytes, then x0, x1 per row)
+        h = painter.height
+        self._union = bytearray(12 + 4 * h) if _blend_rows() else None
 
     def lend(self, size):
         """The fade's RAM for `size` bytes while no fade runs, or None. A
@@ -146,6 +148,37 @@ class Transitions:
             u[15 + i] = a1 >> 8
         return u, False
 
+    def _first_row(self, union):
+        """The first strip's row where blend_rows' table has a span (0 when
+        none has)."""
+        p = self.painter
+        rows = p.strip_rows
+        for y in range(0, p.height, rows):
+            if draw.span_box(union, y, min(y + rows, p.height)) & 0xFFFF:
+                return y
+        return 0
+
+    def _narrow(self, union, top):
+        """(y, x0, x1) for Painter.paint's narrow: the largest run of strips
+        at the bottom, past top, whose spans all lie within a quarter of the
+        panel's width (a heart's tip), or None. There a strip decodes in
+        less time than its full rows take on the wire (1 ms at 31.25 MHz)."""
+        p = self.painter
+        rows = p.strip_rows
+        h = p.height
+        best = None
+        y = (h - 1) // rows * rows  # the last strip's first row
+        while y > top:
+            box = draw.span_box(union, y, h)
+            x0 = box >> 16
+            x1 = box & 0xFFFF
+            if x1 - x0 > p.width // 4:
+                break
+            if x1 > x0:
+                best = (y, x0, x1)
+            y -= rows
+        return best
+
     def _fade_ram(self, new, fo, steps, stop):
         p = self.painter
         try:
@@ -156,6 +189,10 @@ class Transitions:
             p.paint()  # the new photo, its reader still at row 0
             return True
         union, same = self._spans_union(new.reader, self.old)
+        # Frame 1 paints every row; after it, rows with no span in either
+        # photo show their common background already and are not sent again.
+        top = 0 if union is None else self._first_row(union)
+        narrow = None if union is None or not p.can_narrow else self._narrow(union, top)
         new.start_loading()
         for k in range(1, steps):
             if stop is not None and stop():
@@ -170,10 +207,11 @@ class Transitions:
             # Frame 1 decodes both photos, keeping the new one's spans in RAM;
             # the others decode the old photo and blend the new one from RAM.
             if not p.paint(new, FULL - fade_weight(k, steps), stop=stop, reader=self.old,
-                           union=union):
+                           union=union, first=top if k > 1 else 0,
+                           narrow=narrow if k > 1 else None):
                 return False
         new.rewind()
-        p.paint(reader=new)  # the last frame is the new photo exactly, not a blend
+        p.paint(reader=new, first=top, narrow=narrow)  # the new photo exactly, not a blend
         return True
 
     def fade_step(self, weight, stop=None):

@@ -18,6 +18,9 @@ chip's own clock; deterministic for the same firmware and input):
 - decode: the FrameReader's 30 strips of 8 rows, nothing sent;
 - spi: one full-screen window of a strip sent 30 times, nothing decoded.
 
+The photos are the samples rendered for each board's panel, as the host
+renders them (the square ST7789's heart is larger than the round GC9A01's).
+
 Prints a markdown table for docs/firmware.md. Skips with one line when the
 emulator or node is missing.
 """
@@ -38,7 +41,9 @@ sys.path.insert(0, str(ROOT / "host"))
 
 SAMPLES = ("astronaut", "chelsea")
 QUALITIES = ("lossless", "visual")
-BOARDS = ("waveshare-rp2040-lcd-1.28", "pico-st7789")
+# the Waveshare boards share one panel and SPI rate, the Pico builds another
+# rate; the latch build draws as pico-gc9a01 does
+BOARDS = ("waveshare-rp2040-lcd-1.28", "pico-gc9a01", "pico-st7789")
 
 CHIP = r"""
 import gc, sys, time
@@ -46,7 +51,7 @@ import app, boards, transition
 from painter import Painter, FrameReader
 
 BOARDS = %(boards)r
-PHOTOS = %(photos)r
+PHOTOS_BY_PANEL = %(photos)r
 
 def us(t):
     return time.ticks_diff(time.ticks_us(), t)
@@ -59,6 +64,7 @@ for name in BOARDS:
     d.init()
     p = Painter(d)
     t = transition.Transitions(p)
+    PHOTOS = PHOTOS_BY_PANEL[board["panel"]]
     print("BENCH board %%s %%d" %% (name, app.spi_rate(spi)))
     # SPI only: the 240x240 window, 30 strips of 8 rows
     t0 = time.ticks_us()
@@ -110,22 +116,26 @@ def install_tree(dest: Path, mpy_cross: str) -> None:
                        check=True)
 
 
-def make_photos(dest: Path) -> list[str]:
+def make_photos(dest: Path, panel: str = "gc9a01") -> list[str]:
+    """The samples rendered for `panel` as the host renders them (the
+    square ST7789 gets a larger heart than the round GC9A01)."""
     from pendant import frames
     from pendant.photo import RenderOptions, render
 
     names = []
     for sample in SAMPLES:
-        r = render(ROOT / "host" / "pendant" / "samples" / (sample + ".jpg"), RenderOptions())
+        r = render(ROOT / "host" / "pendant" / "samples" / (sample + ".jpg"),
+                   RenderOptions(panel=panel))
         for q in QUALITIES:
             ff = frames.from_render(r, q)
-            name = f"{sample}-{q}.frm"
+            name = f"{sample}-{q}-{panel}.frm"
             (dest / name).write_bytes(ff.data)
             names.append(name)
     return names
 
 
-def run_chip(emu: Path, node: str, fsdir: Path, boards: list[str], photos: list[str]) -> list[str]:
+def run_chip(emu: Path, node: str, fsdir: Path, boards: list[str],
+             photos: dict[str, list[str]]) -> list[str]:
     prog = fsdir.parent / "bench.py"
     prog.write_text(CHIP % {"boards": tuple(boards), "photos": tuple(photos)})
     proc = subprocess.run(
@@ -155,9 +165,13 @@ def main() -> None:
         fsdir = Path(tmp) / "fs"
         fsdir.mkdir()
         install_tree(fsdir, mpy_cross)
-        photos = make_photos(fsdir)
+        from pendant.firmware import boards as board_list
+
+        panels = {board_list.BOARDS[b]["panel"] for b in boards}
+        by_panel = {panel: make_photos(fsdir, panel) for panel in sorted(panels)}
+        photos = [p for names in by_panel.values() for p in names]
         sizes = {p: (fsdir / p).stat().st_size for p in photos}
-        rows = run_chip(emu, node, fsdir, boards, photos)
+        rows = run_chip(emu, node, fsdir, boards, by_panel)
     version = next(" ".join(r[1:]) for r in rows if r[0] == "mpy").split("; ")[-1]
     cross = subprocess.run([mpy_cross, "--version"], capture_output=True, text=True).stdout.split()
     print(f"# bench_chip_draw: {datetime.date.today()}, emulated RP2040 (rp2emu, rp2040js), "

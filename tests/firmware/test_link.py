@@ -174,7 +174,7 @@ def test_a_photo_too_big_for_ram_streams_to_flash(rig, monkeypatch):
 
 
 def test_a_photo_is_held_in_the_ram_the_app_lends(rig, monkeypatch):
-    """The fade's 60 KB buffer, idle during a session, holds the upload: the
+    """The fade's 62 KB buffer, idle during a session, holds the upload: the
     heap need not find room for it (on the chip ~58 KB is free besides)."""
     import ramfile
 

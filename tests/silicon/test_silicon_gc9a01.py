@@ -8,6 +8,8 @@ from emu import (
     CPU_HZ,
     Bridge,
     PanelReplay,
+    change_and_fade,
+    check_change_and_fade,
     glass_after,
     make_photos,
     mpremote,
@@ -103,3 +105,9 @@ def test_enter_to_glass_within_the_chip_budget(installed, tmp_path):
     busy_ms = (cycles - s0.cycles) * 1000 / CPU_HZ
     print(f"enter to glass: {busy_ms:.0f} ms of chip time")
     assert busy_ms <= 600, f"{busy_ms:.0f} ms of chip time from Enter to glass"
+
+
+def test_photo_change_and_fade_frames_within_cycle_budgets(installed, tmp_path):
+    """`pendant show` with transition=none, then fade, on the installed app."""
+    change, fade = change_and_fade(installed, installed.port, tmp_path / "in", "gc9a01")
+    check_change_and_fade(change, fade, frame_ms_max=60, first_ms_max=120)

@@ -3,7 +3,15 @@
 import statistics
 
 import pytest
-from emu import Installed, PanelReplay, make_photos, pendant, sck_rates
+from emu import (
+    Installed,
+    PanelReplay,
+    change_and_fade,
+    check_change_and_fade,
+    make_photos,
+    pendant,
+    sck_rates,
+)
 from PIL import Image
 
 from pendant.firmware import boards
@@ -43,3 +51,10 @@ def test_upload_and_the_st7789_shows_the_preview(pico, tmp_path):
     # The median long run: a run that spans two strips sent back to back
     # (a gap under 100 us does not end a run in the capture) reads slower.
     assert rates and statistics.median(rates) >= 0.9 * boards.BOARDS[BOARD]["spi_hz"]
+
+
+def test_photo_change_and_fade_frames_within_cycle_budgets(pico, tmp_path):
+    """The Pico build sends at 31.25 MHz: 29.5 ms of wire a full frame."""
+    pico.check()
+    change, fade = change_and_fade(pico.bridge, pico.port, tmp_path / "in", "st7789")
+    check_change_and_fade(change, fade, frame_ms_max=64, first_ms_max=125)
