@@ -137,7 +137,8 @@ def make_photos(dest: Path, panel: str = "gc9a01") -> list[str]:
 def run_chip(emu: Path, node: str, fsdir: Path, boards: list[str],
              photos: dict[str, list[str]]) -> list[str]:
     prog = fsdir.parent / "bench.py"
-    prog.write_text(CHIP % {"boards": tuple(boards), "photos": {k: tuple(v) for k, v in photos.items()}})
+    by_panel = {k: tuple(v) for k, v in photos.items()}
+    prog.write_text(CHIP % {"boards": tuple(boards), "photos": by_panel})
     proc = subprocess.run(
         [node, str(emu / "run.mjs"), "--quiet", "--timeout", "900", "--fs-dir", str(fsdir),
          str(prog)], capture_output=True, text=True)
