@@ -113,10 +113,10 @@ class App:
         import power
         from link import Link
         from overlay import Overlay
-        from transition import Transitions
+        from transition import FADE_RAM, Transitions
         from usbport import UsbPort
 
-        self.transitions = Transitions(self.painter)
+        self.transitions = Transitions(self.painter, FADE_RAM[self.board["panel"]])
         self.link = Link(UsbPort(), self.store, self)
         self._host_waiting = self.host_waiting  # one bound method, not one per photo
         # Collect first: loading left garbage that would fragment the heap

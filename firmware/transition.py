@@ -23,11 +23,13 @@ FADE = "fade"
 FULL = 32  # blend weights are 0..FULL (5 bits: see blend.py)
 FADE_STEPS = 7  # frames of a cross-fade, the last the new photo itself (~65 ms each on the chip)
 WIPE_MS = 480  # the wipe's edge crosses the panel in this long
-# RAM for a fade's new photo, the default heart's spans on either panel:
-# 56,396 B on the round GC9A01, 62,958 B on the square ST7789 (its heart is
-# larger: RamRows.size of the host's default render). Photos whose spans take
-# more (a circle, the full panel, a heart scaled up) fade by decoding both.
-FADE_RAM = 62 * 1024
+# RAM for a fade's new photo, per panel: its default heart's spans take
+# 56,396 B on the round GC9A01 and 62,958 B on the square ST7789, whose heart
+# is larger (RamRows.size of the host's default render). The heap keeps the
+# rest: 2 KB more on the round panel broke a boot after a reset mid-upload.
+# Photos whose spans take more (a circle, the full panel, a heart scaled up)
+# fade by decoding both.
+FADE_RAM = {"gc9a01": 60 * 1024, "st7789": 62 * 1024}
 
 
 def _blend_rows():
@@ -40,17 +42,17 @@ def fade_weight(step, steps=FADE_STEPS):
 
 
 class Transitions:
-    def __init__(self, painter):
+    def __init__(self, painter, ram=FADE_RAM["gc9a01"]):
         self.painter = painter
         # The new photo's spans during a fade, taken first and while the heap
         # is young: later the free memory is there but not in one piece.
         self._ram = None
         if draw.span_copy is not None:
             try:
-                self._ram = bytearray(FADE_RAM)
+                self._ram = bytearray(ram)
             except MemoryError:
                 print("transition: no %d bytes for fades: each decodes both photos a frame"
-                      % FADE_RAM)
+                      % ram)
         self.old = FrameReader(painter.width, painter.height)
         # per row, the columns where a fade's two photos can differ (blend_rows)
         # (blend_thumb.blend_rows' table: a header of 12 bytes, then x0, x1 per row)

@@ -63,7 +63,7 @@ for name in BOARDS:
     d, spi = app.make_display(board, board["rotation"])
     d.init()
     p = Painter(d)
-    t = transition.Transitions(p)
+    t = transition.Transitions(p, transition.FADE_RAM[board["panel"]])
     PHOTOS = PHOTOS_BY_PANEL[board["panel"]]
     print("BENCH board %%s %%d" %% (name, app.spi_rate(spi)))
     # SPI only: the 240x240 window, 30 strips of 8 rows
