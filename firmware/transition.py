@@ -25,8 +25,8 @@ FADE_STEPS = 7  # frames of a cross-fade, the last the new photo itself (~65 ms 
 WIPE_MS = 480  # the wipe's edge crosses the panel in this long
 # RAM for a fade's new photo, per panel: its default heart's spans take
 # 56,396 B on the round GC9A01 and 62,958 B on the square ST7789, whose heart
-# is larger (RamRows.size of the host's default render). The heap keeps the
-# rest: 2 KB more on the round panel broke a boot after a reset mid-upload.
+# is larger (RamRows.size of the host's default render). Taken by
+# App.load_rest straight after a collection (see there for why).
 # Photos whose spans take more (a circle, the full panel, a heart scaled up)
 # fade by decoding both.
 FADE_RAM = {"gc9a01": 60 * 1024, "st7789": 62 * 1024}
