@@ -554,7 +554,8 @@ def change_and_fade(bridge: Bridge, port: str, folder: Path, panel: str
 
 
 def check_change_and_fade(change, fade, frame_ms_max, first_ms_max):
-    """Cycle budgets (deterministic for the same firmware and photos) of a
+    """Cycle budgets (the same within about 1 ms for the same firmware and
+    photos: the cycles include USB interrupts, which follow the host) of a
     photo change and of each cross-fade frame, from the SPI capture: each
     frame from its first window command to the next frame's, the last to its
     last pixel byte (the files opened before the first are not counted:
