@@ -458,6 +458,53 @@ def test_an_app_slower_than_the_boot_wait_is_still_heard_in_the_hello_time(board
     assert clock.now - start >= 70.0
 
 
+# How long each wait after the reset is (docs/firmware.md, "How long `pendant
+# install` waits"), written here as numbers and pinned from both sides on the
+# fake's virtual clock: the start line is read with a 0.2 s read timeout, a
+# port that is gone is tried again every 0.3 s, and HELLO is tried for 15 s,
+# again 0.3 s after each failed attempt.
+READ_S = 0.2
+PAUSE_S = 0.3
+EPS = 1e-6  # the virtual clock adds up floats
+
+
+def test_a_start_line_is_heard_within_a_read_of_its_coming(board, tiny, clock):
+    board.boot_s = 40.0  # the app prints its start line 40 s after the reset
+    res = inst.install(PORT, src=tiny, progress=quiet)
+    assert res.info["fw"] == "9.8.7"
+    assert 40.0 <= clock.now - board.reset_at <= 40.0 + READ_S + EPS
+
+
+def test_a_usb_port_back_after_2_s_is_heard_within_a_pause_and_a_read(board, tiny, clock):
+    """A real board's USB re-enumerates after the reset: the port does not
+    exist for a while, then holds the start line."""
+    board.usb_drops_on_reset = True
+    board.usb_gone_s = 2.0
+    res = inst.install(PORT, src=tiny, progress=quiet)
+    assert res.info["fw"] == "9.8.7"
+    assert 2.0 <= clock.now - board.reset_at <= 2.0 + PAUSE_S + READ_S + EPS
+
+
+def test_hello_finds_a_pendant_whose_port_comes_back_within_15_s(board, tiny, clock):
+    inst.install(PORT, src=tiny, progress=quiet)
+    start = clock.now
+    board.usb_back_at = start + 14.5
+    assert inst.hello(PORT)["fw"] == "9.8.7"
+    assert 14.5 <= clock.now - start <= 14.5 + PAUSE_S + EPS
+
+
+@pytest.mark.parametrize("back_after", [15.2, float("inf")])
+def test_hello_gives_up_on_a_port_still_gone_after_15_s(board, tiny, clock, back_after):
+    inst.install(PORT, src=tiny, progress=quiet)
+    start = clock.now
+    board.usb_back_at = start + back_after
+    with pytest.raises(inst.InstallError) as e:
+        inst.hello(PORT)
+    assert one_line(e) == ("the pendant did not answer after the reset: no pendant at "
+                           f"{PORT}: the port does not exist")
+    assert 15.0 <= clock.now - start <= 15.0 + PAUSE_S + EPS
+
+
 # -- which mpy-cross ---------------------------------------------------------------
 
 # py/persistentcode.h MP_NATIVE_ARCH_*, in order from 1
