@@ -465,8 +465,8 @@ def wait_for_app(ser, port: str, timeout: float = BOOT_WAIT_S) -> None:
     while time.monotonic() < deadline:
         try:
             if ser is None:
-                ser = serial.Serial(port, baudrate=115200, timeout=0.2)
-            ser.timeout = 0.2  # mpremote opens it blocking
+                ser = serial.Serial(port, baudrate=115200)
+            ser.timeout = 0.2  # mpremote's port, and a new one, open blocking
             chunk = ser.read(256)
         except (serial.SerialException, OSError):
             if ser is not None:
