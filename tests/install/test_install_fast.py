@@ -330,8 +330,9 @@ def test_a_board_without_micropython_is_given_up_after_the_break_in_time(board, 
     assert one_line(e) == (f"no MicroPython REPL answered on {PORT}: is it a pendant with "
                            "MicroPython flashed? (hold BOOTSEL, plug in, copy the rp2 UF2)")
     # Ctrl-C tried for up to 25 s (more than a link session's 10 s idle
-    # limit), in attempts of 6 s
-    assert 18 < clock.now - start <= 25
+    # limit), in attempts of 6 s: the fourth starts at 18 s, a fifth would
+    # end after 25 s (docs/firmware.md, "How long `pendant install` waits")
+    assert 24 <= clock.now - start <= 25
     assert board.port is None
 
 
