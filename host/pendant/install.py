@@ -391,6 +391,9 @@ def connect(port: str, timeout: float = BREAK_IN_S):
             raise InstallError(f"no MicroPython REPL answered on {port}: is it a pendant with "
                                "MicroPython flashed? (hold BOOTSEL, plug in, copy the rp2 UF2)"
                                ) from None
+        except OSError as e:  # pyserial's SerialException too: the cable pulled meanwhile
+            t.serial.close()  # not t.close(): its modem-line ioctls fail on a gone port
+            raise InstallError(f"install on {port} failed: {e}") from None
 
 
 def read_device(t) -> Device:

@@ -353,6 +353,21 @@ def test_a_session_longer_than_the_break_in_time_gives_up(board, tiny, clock):
     assert one_line(e).startswith(f"no MicroPython REPL answered on {PORT}")
 
 
+def test_a_cable_pulled_while_breaking_in_is_one_line(board, tiny, monkeypatch):
+    """The cable goes as install's first Ctrl-C reaches the board: one line
+    (the CLI and the studio catch InstallError only), the port let go, and
+    the next install works."""
+    monkeypatch.setattr(board, "receive", lambda data: board.pull_cable())
+    with pytest.raises(inst.InstallError) as e:
+        inst.install(PORT, src=tiny, progress=quiet)
+    assert one_line(e).startswith(f"install on {PORT} failed: ")
+    assert not any(p.is_open for p in board.opened) and board.execs == []
+    monkeypatch.undo()
+    plug(monkeypatch, board)
+    board.plug_in()
+    assert inst.install(PORT, src=tiny, progress=quiet).info["fw"] == "9.8.7"
+
+
 def test_a_micropython_too_old_is_refused_and_nothing_is_written(tmp_path, clock, monkeypatch):
     b = Board(tmp_path / "old", clock, PORT, version=(1, 21, 0), mpy=6 | 1 << 8 | 4 << 10)
     plug(monkeypatch, b)
