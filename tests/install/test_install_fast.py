@@ -353,17 +353,16 @@ def test_a_session_longer_than_the_break_in_time_gives_up(board, tiny, clock):
     assert one_line(e).startswith(f"no MicroPython REPL answered on {PORT}")
 
 
-def test_a_cable_pulled_while_breaking_in_is_one_line(board, tiny, monkeypatch):
+def test_a_cable_pulled_while_breaking_in_is_one_line(board, tiny):
     """The cable goes as install's first Ctrl-C reaches the board: one line
     (the CLI and the studio catch InstallError only), the port let go, and
     the next install works."""
-    monkeypatch.setattr(board, "receive", lambda data: board.pull_cable())
+    board.receive = lambda data: board.pull_cable()
     with pytest.raises(inst.InstallError) as e:
         inst.install(PORT, src=tiny, progress=quiet)
     assert one_line(e).startswith(f"install on {PORT} failed: ")
     assert not any(p.is_open for p in board.opened) and board.execs == []
-    monkeypatch.undo()
-    plug(monkeypatch, board)
+    del board.receive  # the board's own again
     board.plug_in()
     assert inst.install(PORT, src=tiny, progress=quiet).info["fw"] == "9.8.7"
 
