@@ -391,6 +391,9 @@ def connect(port: str, timeout: float = BREAK_IN_S):
             raise InstallError(f"no MicroPython REPL answered on {port}: is it a pendant with "
                                "MicroPython flashed? (hold BOOTSEL, plug in, copy the rp2 UF2)"
                                ) from None
+        except OSError as e:  # pyserial's SerialException too: the cable pulled meanwhile
+            t.serial.close()  # not t.close(): its modem-line ioctls fail on a gone port
+            raise InstallError(f"install on {port} failed: {e}") from None
 
 
 def read_device(t) -> Device:
@@ -465,8 +468,8 @@ def wait_for_app(ser, port: str, timeout: float = BOOT_WAIT_S) -> None:
     while time.monotonic() < deadline:
         try:
             if ser is None:
-                ser = serial.Serial(port, baudrate=115200, timeout=0.2)
-            ser.timeout = 0.2  # mpremote opens it blocking
+                ser = serial.Serial(port, baudrate=115200)
+            ser.timeout = 0.2  # mpremote's port, and a new one, open blocking
             chunk = ser.read(256)
         except (serial.SerialException, OSError):
             if ser is not None:

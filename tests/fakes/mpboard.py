@@ -35,8 +35,11 @@ never answers HELLO), `quiet_start` (it prints no start line), `boot_s`
 are lost), `unplug_after` (flash bytes written before the cable is pulled:
 the port is gone until `plug_in()`), `usb_drops_on_reset` (a real board's
 USB re-enumerates after machine.reset(): the open port dies and the start
-line waits for the next open), `busy_for(s)`, `full_at` (flash bytes: a
-write past it fails with ENOSPC as littlefs does).
+line waits for the next open), `usb_gone_s` (with it, virtual seconds from
+the reset until the port exists again: opening it fails with ENOENT until
+then, as while a real board re-enumerates), `busy_for(s)`, `full_at` (flash
+bytes: a write past it fails with ENOSPC as littlefs does). `reset_at` is
+the virtual time of the last machine.reset().
 """
 
 from __future__ import annotations
@@ -208,6 +211,9 @@ class Board:
         self.unplug_after: int | None = None
         self.full_at: int | None = None
         self.usb_drops_on_reset = False
+        self.usb_gone_s = 0.0  # after such a reset, the port is absent this long
+        self.usb_back_at = 0.0  # the port cannot be opened before this time
+        self.reset_at: float | None = None  # the clock at the last machine.reset()
         self.after_usb: bytes | None = None  # what the board printed since its USB reset
         self.busy_until = 0.0
         self.app_version: str | None = None  # the app reports this, whatever is on flash
@@ -231,7 +237,7 @@ class Board:
     # -- the port -------------------------------------------------------------
 
     def attach(self, port):
-        if self.unplugged:
+        if self.unplugged or self.clock.now < self.usb_back_at:
             raise serial.SerialException(
                 errno.ENOENT, f"could not open port {self.name}: [Errno 2] No such file "
                               f"or directory: '{self.name}'")
@@ -473,6 +479,7 @@ class Board:
             exec(compile(text, "<stdin>", "exec"), self._namespace(out))
         except _Reset:
             self.resets += 1
+            self.reset_at = self.clock.now
             if self.usb_drops_on_reset and self.port is not None:
                 # The old port reads what was sent before the reset, then
                 # fails; the board's start line waits for the next open.
@@ -483,6 +490,7 @@ class Board:
                 self.to_host[:] = sent
                 self.port.dying = True
                 self.port = None
+                self.usb_back_at = self.clock.now + self.usb_gone_s
             else:
                 self._boot()
             return False
