@@ -381,8 +381,8 @@ def decode(data: bytes) -> tuple[int, int, bytes]:
     bg = background.to_bytes(2, "big")
     stride = width * 2
     out = bytearray(bg * (width * height))
-    spans = [struct.unpack_from("<HH", table, y * 4) for y in range(height)]
-    if any(not 0 <= x0 <= x1 <= width for x0, x1 in spans):
+    spans = [struct.unpack_from("<HH", table, y * 4) for y in range(height)]  # u16s: >= 0
+    if any(not x0 <= x1 <= width for x0, x1 in spans):
         raise fmt.FrameError("bad span table")
     if enc == fmt.ENC_SPANS:
         pos = 0

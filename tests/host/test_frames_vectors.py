@@ -57,6 +57,12 @@ def test_pred_encoder_writes_the_frozen_vectors(name, near):
     assert frames.pred_pixels(PICTURE, spans, background, W, near) == pixels
 
 
+def test_the_pred_reference_encoder_is_lossless_by_default():
+    # tests/mpy make their encoding-1 frames with the reference's default near
+    background, spans, pixels = split(vector("frame_pred_branches_lossless_24x12.hex"))
+    assert frames.pred_pixels_reference(PICTURE, spans, background, W) == pixels
+
+
 def coverage(spans):
     cov = bytearray(W * H)
     for y, (x0, x1) in enumerate(spans):
@@ -117,6 +123,31 @@ def test_a_row_whose_code_would_not_save_a_byte_is_stored_plain():
     assert fastpred.rice_pixels_lossless(rgb, spans, 0, 6) == want
 
 
+def test_lossless_keeps_plain_spans_when_coding_ties_with_them():
+    # 12 black pixels over 1 (background black): every residual 0, every k 0,
+    # 3 one-bit codes a pixel. Encoding 2's pixel data: 16 parameter bytes, row
+    # 0 L + 36 bits (5 bytes), row 1 L + 3 bits (1 byte): 26 bytes, as many as
+    # the 13 plain pixels of encoding 0. docs/photo-pipeline.md: lossless falls
+    # back to plain spans if coding would not help; it does not here.
+    rgb = bytes(2 * 12 * 2)
+    cov = b"\xff" * 12 + b"\xff" + bytes(11)
+    ff = frames.encode(rgb, cov, 0, 12, 2, "lossless")
+    assert ff.encoding == 0 and len(ff) == 32 + 2 * 4 + 26
+    assert ff.data[32 + 2 * 4 :] == bytes(26)
+
+
+def test_auto_keeps_lossless_at_exactly_the_budget():
+    # 200x79 of noise: coding cannot help, so lossless is plain spans: 32 header
+    # bytes, 4 a row of span table, 2 a pixel: 32 + 316 + 31,600 = 31,948, the
+    # budget itself, which fits (docs/photo-pipeline.md)
+    w, h = 200, 79
+    rgb = noisy(w, h, 11)
+    cov = b"\xff" * (w * h)
+    lossless = frames.encode(rgb, cov, 0, w, h, "lossless")
+    assert len(lossless) == 31_948 and lossless.encoding == 0
+    assert frames.encode(rgb, cov, 0, w, h).data == lossless.data
+
+
 def test_auto_takes_visual_when_lossless_would_not_fit_the_budget():
     # 200x200 of a gradient with 3 bits of noise per channel: lossless needs
     # ~12 bits a pixel (~60 KB), over the 31,948-byte budget
@@ -162,18 +193,21 @@ def channel_errors(a, b):
     return worst
 
 
-def test_strong_is_within_two_levels_on_every_channel():
+@pytest.mark.parametrize("quality,levels", [("visual", 1), ("strong", 2)])
+def test_near_lossless_uses_its_bound_on_every_channel(quality, levels):
+    # on noise every channel reaches the bound and none goes past it
     rgb = noisy(32, 16, 3)
-    ff = frames.encode(rgb, b"\xff" * (32 * 16), 0, 32, 16, "strong")
-    assert channel_errors(frames.decode(ff.data)[2], rgb) == [2, 2, 2]
+    ff = frames.encode(rgb, b"\xff" * (32 * 16), 0, 32, 16, quality)
+    assert channel_errors(frames.decode(ff.data)[2], rgb) == [levels] * 3
 
 
 @pytest.mark.parametrize("near", [(-1, 0, 0), (0, -1, 0), (0, 0, 4)])
 def test_near_out_of_range_is_refused(near):
     rgb = noisy(4, 2, 1)
-    with pytest.raises(ValueError):
+    # docs/frame-format.md: each near is 0..3
+    with pytest.raises(ValueError, match=r"^near must be 0\.\.3 per channel$"):
         frames.rice_pixels_reference(rgb, [(0, 4)] * 2, 0, 4, near)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"^near must be 0\.\.3 per channel$"):
         frames.pred_pixels(rgb, [(0, 4)] * 2, 0, 4, near)
 
 
