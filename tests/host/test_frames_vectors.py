@@ -183,6 +183,15 @@ def noisy(width, height, seed, bits=16):
     return b"".join(struct.pack(">H", rnd.getrandbits(bits)) for _ in range(width * height))
 
 
+def brighter(rgb565):
+    """Every channel one level up (at most 31, 63, 31)."""
+    out = b""
+    for (v,) in struct.iter_unpack(">H", rgb565):
+        r, g, b = min(31, (v >> 11) + 1), min(63, (v >> 5 & 63) + 1), min(31, (v & 31) + 1)
+        out += struct.pack(">H", r << 11 | g << 5 | b)
+    return out
+
+
 def channel_errors(a, b):
     """The largest difference per channel (R, G, B) between two RGB565 pictures."""
     worst = [0, 0, 0]
@@ -211,20 +220,36 @@ def test_near_out_of_range_is_refused(near):
         frames.pred_pixels(rgb, [(0, 4)] * 2, 0, 4, near)
 
 
+ENCODERS = [  # encoder, encoding, bytes of parameters before the first row
+    (frames.rice_pixels_reference, frames.fmt.ENC_RICE, 16),
+    (frames.pred_pixels_reference, frames.fmt.ENC_PRED, 4),
+]
+
+
+@pytest.mark.parametrize("encoder,enc,params", ENCODERS)
 @pytest.mark.parametrize("near", [(1, 0, 0), (0, 1, 0), (0, 0, 1)])
-def test_near_lossless_rows_below_a_plain_row_predict_from_its_source(near):
+def test_near_lossless_rows_below_a_plain_row_predict_from_its_source(near, encoder, enc,
+                                                                      params):
     # Row 0 is noise (stored plain: its codes would not save a byte), rows 1..3
-    # a flat colour, coded, predicted from row 0 as the decoder has it: the
-    # source, not the encoder's near-lossless values of the row.
+    # the same one level brighter, coded, predicted from row 0 as the decoder
+    # has it: the source, not the encoder's near-lossless values of the row.
     width = 16
-    rgb = noisy(width, 1, 7) + struct.pack(">H", 0x8410) * (3 * width)
+    row = noisy(width, 1, 7)
+    rgb = row + brighter(row) * 3
     spans = [(0, width)] * 4
-    pixels = frames.rice_pixels_reference(rgb, spans, 0, width, near)
-    assert pixels[16:18] == struct.pack("<H", 2 * width)  # row 0 plain
-    data = frames.fmt.pack(width, 4, 0, spans, pixels, frames.fmt.ENC_RICE)
+    pixels = encoder(rgb, spans, 0, width, near)
+    assert pixels[params : params + 2] == struct.pack("<H", 2 * width)  # row 0 plain
+    data = frames.fmt.pack(width, 4, 0, spans, pixels, enc)
     got = frames.decode(data)[2]
     assert got[: 2 * width] == rgb[: 2 * width]
     assert all(e <= n for e, n in zip(channel_errors(got, rgb), near, strict=True))
+
+
+@pytest.mark.parametrize("encoder,enc,params", ENCODERS)
+def test_a_picture_cut_in_the_middle_of_a_pixel_is_refused(encoder, enc, params):
+    # 3 bytes: one whole pixel and half of the next; not encoded as if whole
+    with pytest.raises(ValueError):
+        encoder(bytes(3), [(0, 1)], 0, 1)
 
 
 def test_an_unknown_quality_is_refused_in_one_line():
