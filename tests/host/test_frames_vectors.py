@@ -169,11 +169,14 @@ def test_auto_takes_visual_when_lossless_would_not_fit_the_budget():
 
 
 def test_a_lone_pixel_is_stored_plain_in_encoding_1_and_coded_in_encoding_2():
-    # Encoding 1 starts at k = 2: three 3-bit codes, 9 bits, 2 bytes: no
-    # fewer than the pixel's 2, so plain. Encoding 2 (k 0): "0" x 3, one byte.
-    rgb = bytes(2)
-    assert frames.pred_pixels(rgb, [(0, 1)], 0, 1) == bytes(4) + b"\x02\x00" + rgb
-    assert frames.rice_pixels_reference(rgb, [(0, 1)], 0, 1) == bytes(16) + b"\x01\x00\x00"
+    # The pixel is the background colour, so every residual is 0 (and its
+    # plain bytes are not the all-zero codes). Encoding 1 starts at k = 2:
+    # three 3-bit codes, 9 bits, 2 bytes: no fewer than the pixel's 2, so
+    # plain. Encoding 2 (k 0): "0" x 3, one byte.
+    rgb = bytes.fromhex("1234")
+    assert frames.pred_pixels(rgb, [(0, 1)], 0x1234, 1) == bytes(4) + b"\x02\x00" + rgb
+    assert frames.rice_pixels_reference(rgb, [(0, 1)], 0x1234, 1) == \
+        bytes(16) + b"\x01\x00\x00"
 
 
 def noisy(width, height, seed, bits=16):
