@@ -258,3 +258,13 @@ def test_a_picture_cut_in_the_middle_of_a_pixel_is_refused(encoder, enc, params)
 def test_an_unknown_quality_is_refused_in_one_line():
     with pytest.raises(ValueError, match="^quality must be one of auto, lossless, visual, strong$"):
         frames.encode(bytes(2), b"\xff", 0, 1, 1, "best")
+
+
+def test_a_frame_file_is_a_value_whose_bytes_stay_its_own():
+    # its id is the hash of its bytes: replacing them would leave a stale id
+    import dataclasses
+
+    ff = frames.encode(bytes(2), b"\xff", 0, 1, 1, "lossless")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        ff.data = b""
+    assert {ff: 1}[frames.FrameFile(bytes(ff.data))] == 1  # equal bytes, equal keys
