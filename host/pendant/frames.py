@@ -158,10 +158,7 @@ def pred_pixels_reference(rgb565: bytes, spans, background: int, width: int,
                 d = abs(a - c) + abs(b - c)
                 ctx = ch * 4 + (d > t1) + (d > t2) + (d > t3)
                 e = src[ch][i] - p
-                if near_c:
-                    q = (e + near_c) // step if e >= 0 else -((near_c - e) // step)
-                else:
-                    q = e
+                q = (e + near_c) // step  # e / step to the nearest: step is odd, no ties
                 v = p + q * step
                 v = 0 if v < 0 else mx if v > mx else v
                 plane[i] = v
@@ -232,10 +229,7 @@ def _rice_row(dec, src, spec, bg, y, x0, x1, width, syms):
             d = abs(a - c) + abs(b - c)
             grp = ch * 4 + (d > rc.CTX_T1) + (d > rc.CTX_T2) + (d > rc.CTX_T3)
             e = sp[i] - p
-            if near_c:
-                q = (e + near_c) // step if e >= 0 else -((near_c - e) // step)
-            else:
-                q = e
+            q = (e + near_c) // step  # e / step to the nearest (step = 1: q = e)
             v = p + q * step
             v = 0 if v < 0 else mx if v > mx else v
             plane[i] = v
@@ -381,8 +375,8 @@ def decode(data: bytes) -> tuple[int, int, bytes]:
     bg = background.to_bytes(2, "big")
     stride = width * 2
     out = bytearray(bg * (width * height))
-    spans = [struct.unpack_from("<HH", table, y * 4) for y in range(height)]
-    if any(not 0 <= x0 <= x1 <= width for x0, x1 in spans):
+    spans = [struct.unpack_from("<HH", table, y * 4) for y in range(height)]  # u16s: >= 0
+    if any(not x0 <= x1 <= width for x0, x1 in spans):
         raise fmt.FrameError("bad span table")
     if enc == fmt.ENC_SPANS:
         pos = 0

@@ -57,6 +57,12 @@ def test_pred_encoder_writes_the_frozen_vectors(name, near):
     assert frames.pred_pixels(PICTURE, spans, background, W, near) == pixels
 
 
+def test_the_pred_reference_encoder_is_lossless_by_default():
+    # tests/mpy make their encoding-1 frames with the reference's default near
+    background, spans, pixels = split(vector("frame_pred_branches_lossless_24x12.hex"))
+    assert frames.pred_pixels_reference(PICTURE, spans, background, W) == pixels
+
+
 def coverage(spans):
     cov = bytearray(W * H)
     for y, (x0, x1) in enumerate(spans):
@@ -117,6 +123,31 @@ def test_a_row_whose_code_would_not_save_a_byte_is_stored_plain():
     assert fastpred.rice_pixels_lossless(rgb, spans, 0, 6) == want
 
 
+def test_lossless_keeps_plain_spans_when_coding_ties_with_them():
+    # 12 black pixels over 1 (background black): every residual 0, every k 0,
+    # 3 one-bit codes a pixel. Encoding 2's pixel data: 16 parameter bytes, row
+    # 0 L + 36 bits (5 bytes), row 1 L + 3 bits (1 byte): 26 bytes, as many as
+    # the 13 plain pixels of encoding 0. docs/photo-pipeline.md: lossless falls
+    # back to plain spans if coding would not help; it does not here.
+    rgb = bytes(2 * 12 * 2)
+    cov = b"\xff" * 12 + b"\xff" + bytes(11)
+    ff = frames.encode(rgb, cov, 0, 12, 2, "lossless")
+    assert ff.encoding == 0 and len(ff) == 32 + 2 * 4 + 26
+    assert ff.data[32 + 2 * 4 :] == bytes(26)
+
+
+def test_auto_keeps_lossless_at_exactly_the_budget():
+    # 200x79 of noise: coding cannot help, so lossless is plain spans: 32 header
+    # bytes, 4 a row of span table, 2 a pixel: 32 + 316 + 31,600 = 31,948, the
+    # budget itself, which fits (docs/photo-pipeline.md)
+    w, h = 200, 79
+    rgb = noisy(w, h, 11)
+    cov = b"\xff" * (w * h)
+    lossless = frames.encode(rgb, cov, 0, w, h, "lossless")
+    assert len(lossless) == 31_948 and lossless.encoding == 0
+    assert frames.encode(rgb, cov, 0, w, h).data == lossless.data
+
+
 def test_auto_takes_visual_when_lossless_would_not_fit_the_budget():
     # 200x200 of a gradient with 3 bits of noise per channel: lossless needs
     # ~12 bits a pixel (~60 KB), over the 31,948-byte budget
@@ -138,11 +169,14 @@ def test_auto_takes_visual_when_lossless_would_not_fit_the_budget():
 
 
 def test_a_lone_pixel_is_stored_plain_in_encoding_1_and_coded_in_encoding_2():
-    # Encoding 1 starts at k = 2: three 3-bit codes, 9 bits, 2 bytes: no
-    # fewer than the pixel's 2, so plain. Encoding 2 (k 0): "0" x 3, one byte.
-    rgb = bytes(2)
-    assert frames.pred_pixels(rgb, [(0, 1)], 0, 1) == bytes(4) + b"\x02\x00" + rgb
-    assert frames.rice_pixels_reference(rgb, [(0, 1)], 0, 1) == bytes(16) + b"\x01\x00\x00"
+    # The pixel is the background colour, so every residual is 0 (and its
+    # plain bytes are not the all-zero codes). Encoding 1 starts at k = 2:
+    # three 3-bit codes, 9 bits, 2 bytes: no fewer than the pixel's 2, so
+    # plain. Encoding 2 (k 0): "0" x 3, one byte.
+    rgb = bytes.fromhex("1234")
+    assert frames.pred_pixels(rgb, [(0, 1)], 0x1234, 1) == bytes(4) + b"\x02\x00" + rgb
+    assert frames.rice_pixels_reference(rgb, [(0, 1)], 0x1234, 1) == \
+        bytes(16) + b"\x01\x00\x00"
 
 
 def noisy(width, height, seed, bits=16):
@@ -150,6 +184,15 @@ def noisy(width, height, seed, bits=16):
 
     rnd = random.Random(seed)
     return b"".join(struct.pack(">H", rnd.getrandbits(bits)) for _ in range(width * height))
+
+
+def brighter(rgb565):
+    """Every channel one level up (at most 31, 63, 31)."""
+    out = b""
+    for (v,) in struct.iter_unpack(">H", rgb565):
+        r, g, b = min(31, (v >> 11) + 1), min(63, (v >> 5 & 63) + 1), min(31, (v & 31) + 1)
+        out += struct.pack(">H", r << 11 | g << 5 | b)
+    return out
 
 
 def channel_errors(a, b):
@@ -162,37 +205,66 @@ def channel_errors(a, b):
     return worst
 
 
-def test_strong_is_within_two_levels_on_every_channel():
+@pytest.mark.parametrize("quality,levels", [("visual", 1), ("strong", 2)])
+def test_near_lossless_uses_its_bound_on_every_channel(quality, levels):
+    # on noise every channel reaches the bound and none goes past it
     rgb = noisy(32, 16, 3)
-    ff = frames.encode(rgb, b"\xff" * (32 * 16), 0, 32, 16, "strong")
-    assert channel_errors(frames.decode(ff.data)[2], rgb) == [2, 2, 2]
+    ff = frames.encode(rgb, b"\xff" * (32 * 16), 0, 32, 16, quality)
+    assert channel_errors(frames.decode(ff.data)[2], rgb) == [levels] * 3
 
 
 @pytest.mark.parametrize("near", [(-1, 0, 0), (0, -1, 0), (0, 0, 4)])
 def test_near_out_of_range_is_refused(near):
     rgb = noisy(4, 2, 1)
-    with pytest.raises(ValueError):
+    # docs/frame-format.md: each near is 0..3
+    with pytest.raises(ValueError, match=r"^near must be 0\.\.3 per channel$"):
         frames.rice_pixels_reference(rgb, [(0, 4)] * 2, 0, 4, near)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"^near must be 0\.\.3 per channel$"):
         frames.pred_pixels(rgb, [(0, 4)] * 2, 0, 4, near)
 
 
+ENCODERS = [  # encoder, encoding, bytes of parameters before the first row
+    (frames.rice_pixels_reference, frames.fmt.ENC_RICE, 16),
+    (frames.pred_pixels_reference, frames.fmt.ENC_PRED, 4),
+]
+
+
+@pytest.mark.parametrize("encoder,enc,params", ENCODERS)
 @pytest.mark.parametrize("near", [(1, 0, 0), (0, 1, 0), (0, 0, 1)])
-def test_near_lossless_rows_below_a_plain_row_predict_from_its_source(near):
+def test_near_lossless_rows_below_a_plain_row_predict_from_its_source(near, encoder, enc,
+                                                                      params):
     # Row 0 is noise (stored plain: its codes would not save a byte), rows 1..3
-    # a flat colour, coded, predicted from row 0 as the decoder has it: the
-    # source, not the encoder's near-lossless values of the row.
+    # the same one level brighter, coded, predicted from row 0 as the decoder
+    # has it: the source, not the encoder's near-lossless values of the row.
     width = 16
-    rgb = noisy(width, 1, 7) + struct.pack(">H", 0x8410) * (3 * width)
+    row = noisy(width, 1, 7)
+    rgb = row + brighter(row) * 3
     spans = [(0, width)] * 4
-    pixels = frames.rice_pixels_reference(rgb, spans, 0, width, near)
-    assert pixels[16:18] == struct.pack("<H", 2 * width)  # row 0 plain
-    data = frames.fmt.pack(width, 4, 0, spans, pixels, frames.fmt.ENC_RICE)
+    pixels = encoder(rgb, spans, 0, width, near)
+    assert pixels[params : params + 2] == struct.pack("<H", 2 * width)  # row 0 plain
+    data = frames.fmt.pack(width, 4, 0, spans, pixels, enc)
     got = frames.decode(data)[2]
     assert got[: 2 * width] == rgb[: 2 * width]
     assert all(e <= n for e, n in zip(channel_errors(got, rgb), near, strict=True))
 
 
+@pytest.mark.parametrize("encoder,enc,params", ENCODERS)
+def test_a_picture_cut_in_the_middle_of_a_pixel_is_refused(encoder, enc, params):
+    # 3 bytes: one whole pixel and half of the next; not encoded as if whole
+    with pytest.raises(ValueError):
+        encoder(bytes(3), [(0, 1)], 0, 1)
+
+
 def test_an_unknown_quality_is_refused_in_one_line():
     with pytest.raises(ValueError, match="^quality must be one of auto, lossless, visual, strong$"):
         frames.encode(bytes(2), b"\xff", 0, 1, 1, "best")
+
+
+def test_a_frame_file_is_a_value_whose_bytes_stay_its_own():
+    # its id is the hash of its bytes: replacing them would leave a stale id
+    import dataclasses
+
+    ff = frames.encode(bytes(2), b"\xff", 0, 1, 1, "lossless")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        ff.data = b""
+    assert {ff: 1}[frames.FrameFile(bytes(ff.data))] == 1  # equal bytes, equal keys
