@@ -351,7 +351,7 @@ class Link:
 
     def ram_for(self, size):
         """A RamFile for a photo of `size` bytes: in a buffer the app lends
-        (the fade's, 62 KB, idle during a session), else a new one where the
+        (the fade's, 60 or 62 KB, idle during a session), else a new one where the
         heap can spare it; None sends the photo to flash as it arrives."""
         if size > RAM_MAX:
             return None

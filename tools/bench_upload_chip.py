@@ -161,8 +161,8 @@ def measure_painted(board: Board, fn) -> tuple[float, float, float]:
     s1 = board.status()
     busy = (s1["t_ns"] - s0["t_ns"]) - (s1.get("idle_ns", 0) - s0.get("idle_ns", 0))
     time.sleep(1)  # the log's last lines reach the file
-    paints = [p for p in full_paints(board.spi_log) if s0["t_ns"] < p[0] <= s1["t_ns"]]
-    painting = sum(end - start for _, end, start in paints) * 1e3 / CPU_HZ
+    paints = [p for p in full_paints(board.spi_log) if s0["t_ns"] < p.end_ns <= s1["t_ns"]]
+    painting = sum(p.end_cycles - p.ramwr_cycles for p in paints) * 1e3 / CPU_HZ
     return busy / 1e6, wall, painting
 
 

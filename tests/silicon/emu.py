@@ -362,40 +362,6 @@ PANEL_SIZE = 240  # both supported panels are 240x240
 CPU_HZ = 125_000_000  # the clock the firmware sets (app.py)
 
 
-def full_paints(spi_log: Path) -> list[tuple[int, int, int]]:
-    """(t_ns, cycles, cycles at its RAMWR) at the last byte of every
-    full-screen paint in the capture: a window of the whole panel, RAMWR,
-    then all its pixel bytes. cycles: the CPU's busy cycles (the emulator
-    counts no others) at the start of the paint's last run, plus that run's
-    length as if busy."""
-    need = PANEL_SIZE * PANEL_SIZE * 2
-    ends = []
-    cmd, args, full, got, start = None, b"", {}, -1, 0
-    with open(spi_log) as f:
-        for line in f:
-            try:
-                rec = json.loads(line)
-            except json.JSONDecodeError:  # a line still being written
-                break
-            if rec.get("spi") != 1 or rec.get("cs") != 0:
-                continue
-            data = bytes.fromhex(rec["hex"])
-            if rec["dc"] == 0:
-                if cmd in (CASET, RASET):
-                    full[cmd] = args[:4] == bytes((0, 0, 0, PANEL_SIZE - 1))
-                cmd, args, start = data[-1], b"", rec["cycles"]
-                got = 0 if cmd == RAMWR and full.get(CASET) and full.get(RASET) else -1
-            elif cmd in (CASET, RASET):
-                args += data
-            elif got >= 0:
-                got += len(data)
-                if got >= need:
-                    tail = (rec["t_end_ns"] - rec["t_ns"]) * CPU_HZ // 10**9
-                    ends.append((rec["t_end_ns"], rec["cycles"] + tail, start))
-                    got = -1
-    return ends
-
-
 @dataclass
 class Paint:
     """One window of pixels sent to the panel: CASET, RASET, RAMWR, pixels."""
@@ -408,6 +374,8 @@ class Paint:
     cycles: int  # busy cycles there
     end_cycles: int  # busy cycles at its last pixel byte (its last run counted as busy)
     pixels: int  # pixel bytes sent
+    ramwr_cycles: int = 0  # busy cycles at its RAMWR (its pixels follow)
+    end_ns: int = 0  # chip clock at its last pixel byte
 
     @property
     def complete(self) -> bool:
@@ -440,7 +408,8 @@ def paints(spi_log: Path, after_ns: int = 0) -> list[Paint]:
                     start = (rec["t_ns"], rec["cycles"])
                 elif cmd == RAMWR and start is not None and start[0] > after_ns and len(win) == 2:
                     (x0, x1), (y0, y1) = win[CASET], win[RASET]
-                    cur = Paint(x0, y0, x1, y1, start[0], start[1], rec["cycles"], 0)
+                    cur = Paint(x0, y0, x1, y1, start[0], start[1], rec["cycles"], 0,
+                                rec["cycles"])
                     out.append(cur)
             elif cmd in (CASET, RASET):
                 args += data
@@ -448,7 +417,14 @@ def paints(spi_log: Path, after_ns: int = 0) -> list[Paint]:
                 cur.pixels += len(data)
                 tail = (rec["t_end_ns"] - rec["t_ns"]) * CPU_HZ // 10**9
                 cur.end_cycles = rec["cycles"] + tail
+                cur.end_ns = rec["t_end_ns"]
     return out
+
+
+def full_paints(spi_log: Path) -> list[Paint]:
+    """The complete paints of the whole panel in the capture, in order."""
+    whole = (0, 0, PANEL_SIZE - 1, PANEL_SIZE - 1)
+    return [w for w in paints(spi_log) if w.complete and (w.x0, w.y0, w.x1, w.y1) == whole]
 
 
 def frames_of(windows: list[Paint]) -> list[list[Paint]]:
@@ -469,11 +445,11 @@ def glass_after(bridge: Bridge, t0_ns: int, timeout: float = 300) -> tuple[int, 
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
-            ends = [e for e in full_paints(bridge.spi_log) if e[0] > t0_ns]
+            ends = [w for w in full_paints(bridge.spi_log) if w.end_ns > t0_ns]
         except FileNotFoundError:
             ends = []
         if ends:
-            return ends[0][:2]
+            return ends[0].end_ns, ends[0].end_cycles
         time.sleep(0.5)
     raise AssertionError("no full-screen paint after the upload")
 
