@@ -85,15 +85,6 @@ def mpremote(port: str, *args, timeout: float = 120) -> subprocess.CompletedProc
     return run([MPREMOTE, "connect", port, *args], timeout=timeout)
 
 
-def _running(pid: int) -> bool:
-    """The process exists and has not exited (a zombie waits for its parent)."""
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except (FileNotFoundError, IndexError):
-        return False
-    return state != "Z"
-
-
 @dataclass
 class Status:
     t_ns: int
@@ -217,30 +208,13 @@ class Bridge:
         raise AssertionError(f"the pendant showed nothing after reset {after_reset}")
 
     def stop(self) -> None:
-        """Pull the plug: the emulator stops where the chip is and writes its
-        SPI log and flash image, then socat ends.
-
-        The emulator is stopped first (SIGTERM, which run.mjs handles by
-        quitting): killing socat first, as bridge.sh suggests, can kill the
-        emulator instead while the pendant is sending (its write to the
-        closed pipe raises EPIPE, unhandled), and then no flash is saved."""
+        """Pull the plug: socat ends, the emulator writes its SPI log and flash image."""
         if self.proc is None:
             return
         try:
             node = self.node_pid()
         except RuntimeError:
             node = None
-        if node is not None:
-            try:
-                os.kill(node, signal.SIGTERM)
-            except ProcessLookupError:
-                node = None
-        deadline = time.monotonic() + 60
-        while node is not None and _running(node):
-            if time.monotonic() > deadline:
-                os.kill(node, signal.SIGKILL)
-                break
-            time.sleep(0.05)
         if self.proc.poll() is None:
             self.proc.terminate()  # socat
         try:
@@ -248,6 +222,12 @@ class Bridge:
         except subprocess.TimeoutExpired:
             os.killpg(self.proc.pid, signal.SIGKILL)
             self.proc.wait()
+        deadline = time.monotonic() + 60
+        while node is not None and Path(f"/proc/{node}").exists():
+            if time.monotonic() > deadline:
+                os.kill(node, signal.SIGKILL)
+                break
+            time.sleep(0.05)
         self.proc = None
         self.log.close()
 
