@@ -31,6 +31,7 @@ from pendant.firmware import boards
 from pendant.sim.panel import PanelModel
 
 ROOT = Path(__file__).resolve().parents[2]
+HERE = Path(__file__).resolve().parent
 BIN = Path(sys.executable).parent
 PENDANT = str(BIN / "pendant")
 MPREMOTE = str(BIN / "mpremote")
@@ -135,9 +136,10 @@ class Bridge:
             shutil.copyfile(self.saved_fs, copy)
             self.fs_img = copy
         self.log = open(self.log_path, "wb")
+        env = dict(os.environ, NODE_OPTIONS=f"--import={HERE / 'epipe_guard.mjs'}")
         self.proc = subprocess.Popen(["bash", str(emulator_dir() / "bridge.sh"), *self.args()],
                                      stdin=subprocess.DEVNULL, stdout=self.log,
-                                     stderr=subprocess.STDOUT, start_new_session=True)
+                                     stderr=subprocess.STDOUT, start_new_session=True, env=env)
         deadline = time.monotonic() + timeout
         while b"USB CDC connected" not in self.log_path.read_bytes():
             if self.proc.poll() is not None:
