@@ -174,7 +174,7 @@ class App:
         try:
             f.seek(0)
             self.painter.open(f)
-            self.painter.paint()
+            self.painter.draw()  # what can differ, the progress bar included (painter.trim)
             self.overlay.shown = False  # the progress bar went with the repaint
             self.current = photo_id
             self.restart_interval()
@@ -212,12 +212,26 @@ class App:
         ids = self.store.ids()
         if pending in ids:
             self.show(pending)
+            self.overlay.shown = False  # the whole screen was just redrawn
         elif self.current not in ids:
             self.next()
+            self.overlay.shown = False
         else:
             self.overlay.clear()  # repaints the photo under the progress bar
+        self.keep_shown()  # an upload may have used the fade's RAM
+
+    def keep_shown(self):
+        """With fades on, the photo on the glass decoded into the fade's RAM
+        (unless it is there already) while nothing waits, so the next fade
+        decodes one photo a frame, not two (transition.py). A host that
+        starts talking ends it."""
+        cur = self.current
+        if self.settings["transition"] != "fade" or cur is None:
             return
-        self.overlay.shown = False  # the whole screen was just redrawn
+        try:
+            self.transitions.keep(self.store.path(cur), stop=self._host_waiting)
+        except (OSError, ValueError) as e:
+            print("cannot keep", cur, e)
 
     # -- the slideshow ------------------------------------------------------
 
@@ -249,7 +263,7 @@ class App:
         ids = self.store.ids()
         if not ids:
             self.current = None
-            self.display.fill(0x0000, self.painter.strip)
+            self.painter.clear(0x0000)  # the host's default background
             self.restart_interval()
             return
         if self.current in ids:
@@ -319,6 +333,7 @@ class App:
         # level it keeps as it starts.
         self.display.brightness(self.settings["brightness"])
         self.load_rest()
+        self.keep_shown()
         self.power.start()
         errors = 0
         while True:

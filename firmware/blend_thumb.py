@@ -163,37 +163,3 @@ def blend_rows(r0, r1, r2, r3):
     mov(r9, r5)
     mov(r10, r6)
     mov(r11, r7)
-
-
-# span_box(ust, y0, y1): over blend_rows' table's rows [y0, y1), the columns
-# that hold a span: x0 << 16 | x1 (x0 = 0x7FFF, x1 = 0 when no row has one).
-# A fade picks its narrow rows with it (transition.py) once per fade.
-@micropython.asm_thumb
-def span_box(r0, r1, r2):
-    lsl(r1, r1, 2)
-    add(r1, r1, r0)  # row y0's entry, less the 12-byte header
-    lsl(r2, r2, 2)
-    add(r2, r2, r0)  # the end
-    mov(r3, 0x7F)
-    lsl(r3, r3, 8)
-    add(r3, 0xFF)  # x0
-    mov(r0, 0)  # x1
-    label(LOOP)
-    cmp(r1, r2)
-    beq(DONE)
-    ldrh(r4, [r1, 12])
-    ldrh(r5, [r1, 14])
-    add(r1, 4)
-    cmp(r4, r5)
-    beq(LOOP)  # no span in this row
-    cmp(r4, r3)
-    bge(RIGHT)
-    mov(r3, r4)
-    label(RIGHT)
-    cmp(r5, r0)
-    ble(LOOP)
-    mov(r0, r5)
-    b(LOOP)
-    label(DONE)
-    lsl(r3, r3, 16)
-    orr(r0, r3)

@@ -5,6 +5,7 @@
 # The driver takes ready-made bus and pin objects (built by the board setup),
 # never builds them itself, so the same code runs on any wiring.
 import time
+from array import array
 
 from micropython import const
 
@@ -70,6 +71,11 @@ class DCS:
         self.rotation = rotation
         self.asleep = True
         self._ready = None  # ticks_ms before which the panel takes no command
+        # Where the panel's RAM may have changed since mark(): the bounding
+        # box of the windows opened since (x0, y0, x1, y1 inclusive; x0 > x1:
+        # none), the whole panel after a reset. A painter that remembers what
+        # it left on the glass sends this box again (painter.py).
+        self.box = array("H", (0, 0, self.width - 1, self.height - 1))
         if cs is not None:
             cs.value(1)
 
@@ -125,6 +131,19 @@ class DCS:
         else:
             self.command(SWRESET)
         self._ready = time.ticks_add(time.ticks_ms(), RESET_MS)
+        b = self.box  # the panel's RAM is undefined after a reset
+        b[0] = 0
+        b[1] = 0
+        b[2] = self.width - 1
+        b[3] = self.height - 1
+
+    def mark(self):
+        """From now on box grows with each window opened."""
+        b = self.box
+        b[0] = 0xFFFF
+        b[1] = 0xFFFF
+        b[2] = 0
+        b[3] = 0
 
     def init(self, reset=True):
         """Reset (unless the caller just did), play the vendor init table,
@@ -183,6 +202,15 @@ class DCS:
 
     def window(self, x0, y0, x1, y1):
         """Start a RAM write into the inclusive rectangle; pixels follow with pixels()."""
+        b = self.box
+        if x0 < b[0]:
+            b[0] = x0
+        if y0 < b[1]:
+            b[1] = y0
+        if x1 > b[2]:
+            b[2] = x1
+        if y1 > b[3]:
+            b[3] = y1
         self._range(CASET, x0 + self._xoff, x1 + self._xoff)
         self._range(RASET, y0 + self._yoff, y1 + self._yoff)
         self._cmd[0] = RAMWR

@@ -98,16 +98,76 @@ except (ImportError, SyntaxError, ValueError, TypeError):  # no emitter; ViperTy
 try:  # Thumb assembly on Cortex-M: a narrow window's rows packed together
     from memcopy_thumb import compact
 except (ImportError, SyntaxError, ValueError, TypeError):  # no inline assembler here
-    compact = None
+
+    def compact(buf, rows, stride, pack):
+        """memcopy_thumb.compact with slices (a display with DMA elsewhere
+        than the RP2040: the tests' fake)."""
+        off = pack >> 16
+        nb = pack & 0xFFFF
+        for i in range(rows):
+            s = i * stride + off
+            buf[i * nb : (i + 1) * nb] = buf[s : s + nb]
 
 try:  # Thumb assembly on Cortex-M: a strip blended per call
-    from blend_thumb import blend_rows, blend_strip, span_box
+    from blend_thumb import blend_rows, blend_strip
 except (ImportError, SyntaxError, ValueError, TypeError):  # no inline assembler here
     blend_rows = None
-    span_box = None
 
     def blend_strip(dst, old, n, a):
         blend565(dst, 0, old, 0, n, a)
+
+
+
+def trim_rows_py(a, b, h, out):
+    """spans_viper.trim_rows in Python (CPython, or a port with no viper).
+    a, b: span tables of h rows (u16 little-endian x0, x1 per row). out: in,
+    [0] rows a strip, [1] the widest narrow run, [6] [7] [8] [9] a box x0,
+    y0, x1, y1 (ends exclusive; y0 >= y1: none) counted as a span on its
+    rows; out, [2] the first row of the first strip with a span (0xFFFF:
+    none), [3] the first row of the largest run of strips at the bottom,
+    past [2], whose spans all lie within [1] columns (0: none), [4] [5]
+    those columns."""
+    rows = out[0]
+    bx0, by0, bx1, by1 = out[6], out[7], out[8], out[9]
+    out[3] = 0
+
+    def spans(y):  # the row's spans: each table's, and the box's
+        for t in (a, b):
+            yield t[4 * y] | t[4 * y + 1] << 8, t[4 * y + 2] | t[4 * y + 3] << 8
+        if by0 <= y < by1:
+            yield bx0, bx1
+
+    y = 0
+    while y < h and not any(u < v for u, v in spans(y)):
+        y += 1
+    if y == h:
+        out[2] = 0xFFFF
+        return
+    first = out[2] = y // rows * rows
+    x0 = 0x7FFF
+    x1 = 0
+    y = (h - 1) // rows * rows
+    end = h
+    while y > first:
+        for i in range(y, end):
+            for u, v in spans(i):
+                if u < v:
+                    x0 = min(x0, u)
+                    x1 = max(x1, v)
+        if x1 - x0 > out[1]:
+            break
+        if x1 > x0:
+            out[3] = y
+            out[4] = x0
+            out[5] = x1
+        end = y
+        y -= rows
+
+
+try:  # viper where the emitter exists: ~2 ms of chip time less a photo change
+    from spans_viper import trim_rows
+except (ImportError, SyntaxError, ValueError, TypeError):  # no emitter; ViperTypeError
+    trim_rows = trim_rows_py
 
 
 STRIP_ROWS = 8  # 8 rows of 240 px = 3,840 bytes per SPI burst
@@ -162,12 +222,15 @@ class FrameReader:
 
     def _set_background(self, color):
         if color != self._bg:
-            hi = color >> 8
-            lo = color & 0xFF
-            row = self.bgrow
-            for i in range(0, self.row_bytes, 2):
-                row[i] = hi
-                row[i + 1] = lo
+            row = memoryview(self.bgrow)
+            row[0] = color >> 8
+            row[1] = color & 0xFF
+            n = 2
+            rb = self.row_bytes
+            while n < rb:  # doubling: 8 copies for 240 pixels, not a loop of 240 (~2.5 ms)
+                m = n if 2 * n <= rb else rb - n
+                row[n : n + m] = row[:m]
+                n += m
             self._bg = color
 
     def open(self, f):
@@ -398,16 +461,80 @@ class Painter:
         self._start = dma.send if two else getattr(display, "pixels_start", display.pixels)
         self._wait = dma.wait if two else getattr(display, "pixels_wait", None)
         # paint()'s narrow rows: packed in the strip, sent as one block by DMA
-        self.can_narrow = two and compact is not None
+        self.can_narrow = two
         self._part = dma.send_part if two else None
         self._strips = (self.strip, bytearray(len(self.strip)) if two else self.strip)
         tail = (h % strip_rows) * self.row_bytes
         self._tails = tuple(memoryview(b)[:tail] if tail else b for b in self._strips)
         self.reader = FrameReader(w, h)
         self.mix_strip = bytearray(self.row_bytes * strip_rows)  # the other photo in a fade
+        # What the glass shows, as far as the painter knows: the frame it last
+        # painted whole, as its span table over its background (-1: not
+        # known), except inside the display's box (dcs.DCS.box: the windows
+        # opened since, such as an overlay's or a fade frame's, or the whole
+        # panel after a reset). A paint then sends only what can change (trim()).
+        self._glass_spans = bytearray(4 * h)
+        self._glass_bg = -1
+        self._box = getattr(display, "box", None)  # None: a display that keeps none
+        self._trim = array("H", (strip_rows, w // 4, 0, 0, 0, 0, 0, 0, 0, 0))  # trim_rows' in/out
 
     def open(self, f):
         return self.reader.open(f)
+
+    def knows_glass(self):
+        """True while the glass shows the frame painted last, but inside the
+        display's box (nothing drawn since: the box is empty)."""
+        return self._glass_bg >= 0 and self._box is not None
+
+    def rows_to_send(self, a, b, box=None):
+        """(first, narrow) for paint() from span tables a and b (memoryviews
+        or bytearrays of x0, x1 per row) and a box (x0, y0, x1, y1 inclusive,
+        x0 > x1 when empty; its rows count as spans of its columns): the
+        first strip with a span (0 when none has), and where can_narrow the
+        run of strips at the bottom whose spans all lie within a quarter of
+        the panel's width (a heart's tip, where a strip decodes in less time
+        than its full rows take on the wire: 1 ms at 31.25 MHz), else None."""
+        o = self._trim
+        o[7] = 0
+        o[9] = 0  # no box (an empty one has y0 = 0xFFFF: empty here too)
+        if box is not None:
+            o[6] = box[0]
+            o[7] = box[1]
+            o[8] = box[2] + 1
+            o[9] = box[3] + 1
+        trim_rows(a, b, self.height, o)
+        first = 0 if o[2] == 0xFFFF else o[2]
+        narrow = (o[3], o[4], o[5]) if self.can_narrow and o[3] else None
+        return first, narrow
+
+    def trim(self, spans, bg):
+        """(first, narrow) for paint(): what the glass already shows of a
+        frame with these spans (a span table) over background bg. Where the
+        painter knows the glass and it has that background, the strips above
+        both frames' spans and the display's box are not sent again, nor,
+        where all three narrow at the bottom (can_narrow), the columns beside
+        them. Else (0, None): all."""
+        if not self.knows_glass() or bg != self._glass_bg:
+            return 0, None
+        return self.rows_to_send(self._glass_spans, spans, self._box)
+
+    def clear(self, color):
+        """Fill the panel with one RGB565 colour (no photo to show) and
+        remember it as a frame with no spans: the next photo on that
+        background sends only its own rows (an empty pendant's first)."""
+        d = self.display
+        d.fill(color, self.strip)
+        if self._box is not None:
+            self._glass_spans[:] = bytes(len(self._glass_spans))
+            self._glass_bg = color
+            d.mark()
+
+    def draw(self, stop=None):
+        """Paint the frame opened with open() whole, sending only what
+        changes on the glass (trim()). False if stop() ended it part-way."""
+        r = self.reader
+        first, narrow = self.trim(r.spans, r._bg)
+        return self.paint(stop=stop, first=first, narrow=narrow)
 
     def paint(self, mix=None, weight=0, strip_ms=0, stop=None, reader=None, union=None,
               first=0, narrow=None):
@@ -430,8 +557,12 @@ class Painter:
         where can_narrow: from row y (a strip boundary past first) on, only
         the columns [x0, x1) are sent, in a window of their own (the panel
         shows the rest already): the narrow tip of a heart, where the wire,
-        not the decoder, sets the pace. Returns True when the whole frame
-        was sent, False when stop() ended it.
+        not the decoder, sets the pace. first and narrow are the caller's
+        word that the rows and columns left out show this frame's background
+        already. Returns True when the whole frame was sent, False when
+        stop() ended it. After a whole frame with no mix the painter knows
+        the glass (knows_glass(), trim()); the windows of anything else
+        (a blend, a paint cut short) are in the display's box.
         """
         d = self.display
         w = self.width
@@ -451,6 +582,7 @@ class Painter:
         d.window(0, first, w - 1, ny - 1)
         due = time.ticks_ms()
         k = 0
+        done = False
         try:
             y = 0
             while y < h:
@@ -489,14 +621,20 @@ class Painter:
                     left = time.ticks_diff(due, time.ticks_ms())
                     if left > 0:
                         time.sleep_ms(left)
+            done = True
         finally:
             if wait is not None:
                 wait()
             d.end()
+            if done and mix is None and self._box is not None:  # the glass: this frame
+                src = reader.reader if isinstance(reader, RamRows) else reader
+                self._glass_spans[:] = src.spans
+                self._glass_bg = src._bg
+                d.mark()
         return True
 
     def show(self, path, stop=None):
-        """Paint a frame file whole; False if stop() ended it part-way."""
+        """Paint a frame file whole (draw()); False if stop() ended it part-way."""
         with open(path, "rb") as f:
             self.open(f)
-            return self.paint(stop=stop)
+            return self.draw(stop=stop)

@@ -1,18 +1,25 @@
 # Transitions from the photo on screen to the next: a wipe and a cross-fade.
 #
 # The panel cannot be read back, and the heap cannot hold a frame (115,200
-# bytes) even once more. On the pendant a cross-fade decodes the new photo's
-# span pixels (~56 KB for the heart) into RAM once, then each frame decodes the
-# old photo from flash and blends the new one's rows from RAM into it, strip
-# by strip: one decode a frame instead of two. Where that buffer cannot be had
-# (no Thumb decoder, the heap too fragmented) it re-reads both frame files
-# with two FrameReaders each frame. The readers and strips are allocated here,
-# once: a step of a transition allocates nothing.
+# bytes) even once more. On the pendant a cross-fade keeps one photo's span
+# pixels (~56-63 KB for the heart) in RAM and decodes the other from flash
+# each frame, strip by strip: one decode a frame instead of two. A fade ends
+# with the new photo's spans in that RAM, so the next fade (a slideshow's)
+# blends the old photo in from RAM and decodes the new one each frame, its
+# last frame keeping the new one there again. Where the RAM holds another
+# photo (it was lent to an upload, or at start) the app fills it with the
+# photo on the glass while nothing waits (keep()); a fade that finds it so
+# anyway decodes both photos in frame 1, keeping the new one in RAM, and
+# only the old photo in the others. Where that buffer cannot be had (no Thumb
+# decoder, the heap too fragmented) it re-reads both frame files with two
+# FrameReaders each frame. The readers and strips are allocated here, once:
+# a step of a transition allocates nothing.
 #
 # The wipe is a moving edge from top to bottom: the painter's own strips,
 # paced over WIPE_MS. It reads the new photo once and the old one not at all,
 # which is why it runs top-down rather than sideways (a sideways edge would
 # re-read the whole file for every step).
+import frame
 import painter as draw
 from painter import FrameReader, RamRows
 
@@ -53,6 +60,9 @@ class Transitions:
             except MemoryError:
                 print("transition: no %d bytes for fades: each decodes both photos a frame"
                       % ram)
+        # which photo's spans the RAM holds, by its header's (body CRC, body
+        # size), or None: a fade from it decodes one photo a frame, not two
+        self._held = None
         self.old = FrameReader(painter.width, painter.height)
         # per row, the columns where a fade's two photos can differ (blend_rows)
         # (blend_thumb.blend_rows' table: a header of 12 bytes, then x0, x1 per row)
@@ -64,7 +74,10 @@ class Transitions:
         photo arriving over USB is held there until it is stored (link.py):
         no fade runs during a session, and each fade fills it afresh."""
         ram = self._ram
-        return ram if ram is not None and len(ram) >= size else None
+        if ram is None or len(ram) < size:
+            return None
+        self._held = None  # the photo kept there for the next fade is lost
+        return ram
 
     def show(self, kind, new_path, old_path=None, stop=None):
         """Bring new_path on screen with transition `kind` (settings.TRANSITIONS).
@@ -86,7 +99,39 @@ class Transitions:
                     return self.fade(new_path, fo, stop=stop)
         if kind == WIPE:
             return self.wipe(new_path, stop=stop)
-        self.painter.show(new_path)
+        return self.painter.show(new_path)
+
+    def keep(self, path, stop=None):
+        """Decode the photo at path into the fade's RAM, sending nothing, unless
+        the RAM holds it already: the next fade from it (the photo on the
+        glass) then decodes one photo a frame. The app calls it while nothing
+        waits (transition.py's header). stop: polled between strips; True
+        ends it, the RAM then holding no photo. Returns True when the RAM
+        holds this photo."""
+        ram = self._ram
+        if ram is None:
+            return False
+        r = self.old
+        with open(path, "rb") as f:
+            hdr = r.open(f)
+            if self._held == (hdr[6], hdr[5]):
+                return True
+            if hdr[0] == frame.ENC_SPANS or RamRows.size(r, hdr[4]) > min(len(ram), 0xFFFF):
+                return False  # (ENC_SPANS rows are copied, not decoded by the Thumb path)
+            self._held = None
+            rows = RamRows(r, ram)
+            rows.start_loading()
+            strip = self.painter.mix_strip
+            n = self.painter.strip_rows
+            h = r.height
+            y = 0
+            while y < h:
+                k = n if h - y >= n else h - y
+                rows.rows_into(strip, k)
+                y += k
+                if stop is not None and y < h and stop():
+                    return False
+        self._held = (hdr[6], hdr[5])
         return True
 
     def fade(self, new_path, fo, steps=FADE_STEPS, stop=None):
@@ -95,7 +140,7 @@ class Transitions:
             hdr = p.open(fn)  # a frame this panel cannot show fails before anything is drawn
             ram = self._ram
             if ram is not None and RamRows.size(p.reader, hdr[4]) <= min(len(ram), 0xFFFF):
-                return self._fade_ram(RamRows(p.reader, ram), fo, steps, stop)
+                return self._fade_ram(RamRows(p.reader, ram), fo, steps, stop, hdr)
             for k in range(1, steps):
                 if stop is not None and stop():
                     return False
@@ -150,70 +195,73 @@ class Transitions:
             u[15 + i] = a1 >> 8
         return u, False
 
-    def _first_row(self, union):
-        """The first strip's row where blend_rows' table has a span (0 when
-        none has)."""
-        p = self.painter
-        rows = p.strip_rows
-        for y in range(0, p.height, rows):
-            if draw.span_box(union, y, min(y + rows, p.height)) & 0xFFFF:
-                return y
-        return 0
-
-    def _narrow(self, union, top):
-        """(y, x0, x1) for Painter.paint's narrow: the largest run of strips
-        at the bottom, past top, whose spans all lie within a quarter of the
-        panel's width (a heart's tip), or None. There a strip decodes in
-        less time than its full rows take on the wire (1 ms at 31.25 MHz)."""
-        p = self.painter
-        rows = p.strip_rows
-        h = p.height
-        best = None
-        y = (h - 1) // rows * rows  # the last strip's first row
-        while y > top:
-            box = draw.span_box(union, y, h)
-            x0 = box >> 16
-            x1 = box & 0xFFFF
-            if x1 - x0 > p.width // 4:
-                break
-            if x1 > x0:
-                best = (y, x0, x1)
-            y -= rows
-        return best
-
-    def _fade_ram(self, new, fo, steps, stop):
+    def _fade_ram(self, new, fo, steps, stop, hdr):
         p = self.painter
         try:
-            self.old.open(fo)
+            ohdr = self.old.open(fo)
         except ValueError:  # the old file is no frame for this panel: just cut
             steps = 1
         if steps < 2:
-            p.paint()  # the new photo, its reader still at row 0
+            p.draw()  # the new photo, its reader still at row 0
             return True
         union, same = self._spans_union(new.reader, self.old)
-        # Frame 1 paints every row; after it, rows with no span in either
-        # photo show their common background already and are not sent again.
-        top = 0 if union is None else self._first_row(union)
-        narrow = None if union is None or not p.can_narrow else self._narrow(union, top)
-        new.start_loading()
+        # Rows with no span in either photo show their common background
+        # already and are not sent again, nor the columns beside a narrow tip:
+        # in frame 1 where the painter knows the glass, after it always.
+        top = 0
+        narrow = None
+        top1 = 0  # frame 1's
+        narrow1 = None
+        if union is not None:
+            spans = memoryview(union)[12:]
+            top, narrow = p.rows_to_send(spans, spans)
+            top1, narrow1 = p.trim(spans, self.old._bg)
+        # The RAM still holds the old photo's spans (the fade before left
+        # them there): each frame decodes only the new photo and blends the
+        # old one in from RAM, and the last keeps the new one there.
+        old = None
+        if self._held == (ohdr[6], ohdr[5]):
+            old = RamRows(self.old, self._ram)
+        else:  # frame 1 decodes both, keeping the new photo in RAM
+            self._held = None
+            new.start_loading()
         for k in range(1, steps):
             if stop is not None and stop():
                 return False
-            if k > 1:
-                self.old.rewind()
-                new.rewind(same)
             if union is not None:
-                union[6] = 1 if same and k > 1 else 0  # blend straight from RAM
-                union[8] = 0  # blend_rows' offset in the new photo's RAM
+                union[8] = 0  # blend_rows' offset in the RAM photo's spans
                 union[9] = 0
-            # Frame 1 decodes both photos, keeping the new one's spans in RAM;
-            # the others decode the old photo and blend the new one from RAM.
-            if not p.paint(new, FULL - fade_weight(k, steps), stop=stop, reader=self.old,
-                           union=union, first=top if k > 1 else 0,
-                           narrow=narrow if k > 1 else None):
+            first = top if k > 1 else top1
+            nar = narrow if k > 1 else narrow1
+            if old is not None:
+                if k > 1:
+                    p.reader.rewind()
+                old.rewind(same)
+                if union is not None:
+                    union[6] = 1 if same else 0  # blend straight from RAM
+                done = p.paint(old, fade_weight(k, steps), stop=stop, union=union, first=first,
+                               narrow=nar)
+            else:
+                if k > 1:
+                    self.old.rewind()
+                    new.rewind(same)
+                if union is not None:
+                    union[6] = 1 if same and k > 1 else 0
+                # the old photo decoded, the new one blended in from RAM
+                done = p.paint(new, FULL - fade_weight(k, steps), stop=stop, reader=self.old,
+                               union=union, first=first, narrow=nar)
+            if not done:
                 return False
-        new.rewind()
-        p.paint(reader=new, first=top, narrow=narrow)  # the new photo exactly, not a blend
+        # the last frame: the new photo exactly, not a blend
+        if old is not None:  # decoded once more, and kept in RAM for the next fade
+            self._held = None
+            p.reader.rewind()
+            new.start_loading()
+        else:
+            new.rewind()
+        if not p.paint(reader=new, first=top, narrow=narrow, stop=stop):
+            return False
+        self._held = (hdr[6], hdr[5])  # (body CRC, body size): which photo the RAM holds
         return True
 
     def fade_step(self, weight, stop=None):

@@ -12,9 +12,14 @@ visual) on its flash. On the chip it sets the clocks as the firmware does
 panel driver with app.make_display, and times with time.ticks_us() (the
 chip's own clock; deterministic for the same firmware and input):
 
-- change: a photo change with each transition (none, wipe, fade) from the
-  other sample, through transition.Transitions.show as the app calls it
-  (fade: FADE_STEPS frames, the new photo decoded into RAM once);
+- change: a photo change from the other sample, through
+  transition.Transitions.show as the app calls it, timed from the call (the
+  files' opening included): none (the painter knows the glass: what cannot
+  have changed is not sent), none, whole (the whole panel was drawn since,
+  as by a fill: all of it is sent), wipe, fade (FADE_STEPS frames;
+  the fade before left the old photo in RAM, as in a slideshow: one decode
+  a frame) and fade, first (the RAM lent since, as for an upload: frame 1
+  decodes both photos, keeping the new one in RAM);
 - decode: the FrameReader's 30 strips of 8 rows, nothing sent;
 - spi: one full-screen window of a strip sent 30 times, nothing decoded.
 
@@ -84,11 +89,20 @@ for name in BOARDS:
             for _ in range(30):
                 reader.rows_into(strip, 8)
             print("BENCH decode %%s %%s %%d" %% (name, path, us(t0)))
-        for kind in ("none", "wipe", "fade"):
-            p.show(other)
+        for kind in ("none", "whole", "wipe", "fade", "first"):
+            if kind == "fade":  # the usual slideshow: the fade before left `other` in RAM
+                t.show("fade", other, path)
+            else:
+                p.show(other)
+            if kind == "whole":  # the whole panel drawn since (a fill): all of it is sent
+                d.window(0, 0, d.width - 1, d.height - 1)
+                d.end()
+            if kind == "first":  # the RAM lent since (an upload): both decoded in frame 1
+                t.lend(1)
             gc.collect()
             t0 = time.ticks_us()
-            t.show(kind, path, other)
+            t.show(kind if kind in ("wipe", "fade") else "fade" if kind == "first" else "none",
+                   path, other)
             print("BENCH %%s %%s %%s %%d" %% (kind, name, path, us(t0)))
         if name != BOARDS[0]:
             break  # other boards: the first photo is enough
@@ -180,16 +194,19 @@ def main() -> None:
     print("# chip time from time.ticks_us() at 125 MHz; ms per photo change\n")
     spi_rate = {r[1]: int(r[2]) for r in rows if r[0] == "board"}
     spi = {r[1]: r[3] for r in rows if r[0] == "spi"}
-    res = {(r[0], r[1], r[2]): r[3] for r in rows if r[0] in ("decode", "none", "wipe", "fade")}
-    print("| board (SPI) | photo | file | decode only | SPI only | none | wipe | fade |")
-    print("|---|---|---:|---:|---:|---:|---:|---:|")
+    res = {(r[0], r[1], r[2]): r[3] for r in rows
+           if r[0] in ("decode", "none", "whole", "wipe", "fade", "first")}
+    print("| board (SPI) | photo | file | decode only | SPI only | none | none, whole "
+          "| wipe | fade | fade, first |")
+    print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     for b in boards:
         for p in photos:
             if ("none", b, p) not in res:
                 continue
             print(f"| {b} ({spi_rate[b] / 1e6:.2f} MHz) | {p[:-4]} | {sizes[p]:,} B "
                   f"| {ms(res['decode', b, p])} | {ms(spi[b])} | {ms(res['none', b, p])} "
-                  f"| {ms(res['wipe', b, p])} | {ms(res['fade', b, p])} |")
+                  f"| {ms(res['whole', b, p])} | {ms(res['wipe', b, p])} "
+                  f"| {ms(res['fade', b, p])} | {ms(res['first', b, p])} |")
 
 
 if __name__ == "__main__":

@@ -16,8 +16,8 @@ the glass, then for each way of receiving:
 
 `pendant upload --port PTY big.jpg` runs as a user runs it. Enter to glass is
 read off the chip's own clock: the emulator's t_ns when the command starts
-(a status line) to the t_end_ns of the last byte of the next full-screen
-paint in the SPI capture. The chip idles while the host converts and talks,
+(a status line) to the t_end_ns of the last byte of the next photo painted
+(emu.photo_frames) in the SPI capture. The chip idles while the host converts and talks,
 and idle time runs at real time on the bridge, so this span is chip time
 plus host time, as the goal counts it. The chip's share is its busy cycles
 over the span (the emulator counts only those; the SPI log stamps each run

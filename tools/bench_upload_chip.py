@@ -42,7 +42,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tools"))
 sys.path.insert(0, str(ROOT / "tests" / "silicon"))
 
-from emu import CPU_HZ, full_paints  # noqa: E402  (the silicon suite's reading of the SPI log)
+from emu import CPU_HZ, photo_frames  # noqa: E402  (the silicon suite's reading of the SPI log)
 from hostinfo import cpu_model  # noqa: E402
 
 from pendant import frames as frames_mod  # noqa: E402
@@ -152,8 +152,8 @@ def measure(board: Board, fn) -> tuple[float, float]:
 def measure_painted(board: Board, fn) -> tuple[float, float, float]:
     """(chip ms busy, wall ms, chip ms of it spent painting whole photos) of
     fn(). The paints are read off the SPI log, which the emulator writes as
-    it goes: each full-screen paint's busy cycles from its RAMWR to its last
-    byte."""
+    it goes: each photo painted, its busy cycles from its first RAMWR to
+    its last byte."""
     s0 = board.status()
     w0 = time.perf_counter()
     fn()
@@ -161,8 +161,8 @@ def measure_painted(board: Board, fn) -> tuple[float, float, float]:
     s1 = board.status()
     busy = (s1["t_ns"] - s0["t_ns"]) - (s1.get("idle_ns", 0) - s0.get("idle_ns", 0))
     time.sleep(1)  # the log's last lines reach the file
-    paints = [p for p in full_paints(board.spi_log) if s0["t_ns"] < p.end_ns <= s1["t_ns"]]
-    painting = sum(p.end_cycles - p.ramwr_cycles for p in paints) * 1e3 / CPU_HZ
+    paints = [f for f in photo_frames(board.spi_log) if s0["t_ns"] < f[-1].end_ns <= s1["t_ns"]]
+    painting = sum(f[-1].end_cycles - f[0].ramwr_cycles for f in paints) * 1e3 / CPU_HZ
     return busy / 1e6, wall, painting
 
 

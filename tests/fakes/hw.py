@@ -58,12 +58,35 @@ class FakeSPI:
         self.log.spi(buf)
 
 
-def wired_display(driver_cls, panel=None, rotation=0):
-    """A driver on fake pins and SPI, optionally wired into a panel model."""
+class FakeDma:
+    """spidma.SpiDma's interface on a FakeSPI: each buffer goes on the wire
+    when it is handed over (a DMA that finishes at once)."""
+
+    def __init__(self, spi: FakeSPI):
+        self.spi = spi
+        self.sends = 0
+
+    def send(self, buf):
+        self.sends += 1
+        self.spi.write(buf)
+
+    def send_part(self, buf, n):
+        self.sends += 1
+        self.spi.write(memoryview(buf)[:n])
+
+    def wait(self):
+        pass
+
+
+def wired_display(driver_cls, panel=None, rotation=0, dma=False):
+    """A driver on fake pins and SPI, optionally wired into a panel model
+    (dma: with a FakeDma, as the pendant's drivers have on the RP2040)."""
     log = WireLog(panel)
     dc, cs, rst = FakePin("dc", log), FakePin("cs", log), FakePin("rst", log)
     bl = FakePWM()
-    d = driver_cls(FakeSPI(log), dc, cs=cs, rst=rst, backlight=bl, rotation=rotation)
+    spi = FakeSPI(log)
+    d = driver_cls(spi, dc, cs=cs, rst=rst, backlight=bl, rotation=rotation,
+                   dma=FakeDma(spi) if dma else None)
     return d, log, bl
 
 

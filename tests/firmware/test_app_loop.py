@@ -49,6 +49,7 @@ class Transitions:
     def __init__(self, painter):
         self.painter = painter
         self.calls = []
+        self.kept = None
 
     def show(self, kind, new, old, stop=None):
         self.calls.append((kind, new, old))
@@ -56,6 +57,13 @@ class Transitions:
             return False
         self.painter.painted.append(new)
         return True
+
+    def keep(self, path, stop=None):
+        """Which photo the fade's RAM would hold: the last kept, unless a
+        host's talk (stop) cut the keeping short."""
+        self.calls.append(("keep", path, None))
+        self.kept = None if stop is not None and stop() else path
+        return self.kept is not None
 
 
 class Port:
@@ -110,7 +118,7 @@ def test_interrupted_transition_ends_on_the_new_photo(app_mod, session, clock):
     # ...then the photo is painted whole, with no second transition.
     assert a.painter.painted == ["/photos/aaaa.frm", "/photos/bbbb.frm"]
     assert a.pending is None
-    assert len(a.transitions.calls) == 1
+    assert [c[0] for c in a.transitions.calls if c[0] != "keep"] == ["fade"]
 
 
 def test_transition_uninterrupted_leaves_nothing_pending(app_mod, clock):
@@ -145,3 +153,27 @@ def test_plain_paint_interrupted_is_finished_after(app_mod, clock):
     assert a.painter.painted == [] and a.pending == "aaaa"
     a.serve_link()
     assert a.painter.painted == ["/photos/aaaa.frm"] and a.pending is None
+
+
+@pytest.mark.parametrize("transition,kept", [("fade", "/photos/bbbb.frm"), ("none", None),
+                                             ("wipe", None)])
+def test_a_session_ends_with_the_shown_photo_kept_for_fades(app_mod, clock, transition, kept):
+    """An upload may hold its photo in the fade's RAM: when the session ends
+    the photo on the glass goes back there, only where fades are on."""
+    a = make(app_mod, ["aaaa", "bbbb"], True)
+    a.settings["transition"] = transition
+    a.show("aaaa")
+    a.show_later("bbbb")
+    a.session_ended()
+    assert a.current == "bbbb" and a.transitions.kept == kept
+    assert a.transitions.calls[-1][0] == ("keep" if kept else transition)
+
+
+def test_nothing_is_kept_when_no_photo_is_shown(app_mod, clock):
+    a = make(app_mod, [], True)
+    filled = []
+    a.painter.clear = filled.append
+    a.session_ended()  # the last photo went: the screen is cleared
+    assert filled == [0x0000]
+    assert a.current is None and a.transitions.kept is None
+    assert a.transitions.calls == []

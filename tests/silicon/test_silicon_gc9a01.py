@@ -96,7 +96,7 @@ def test_enter_to_glass_within_the_chip_budget(installed, tmp_path):
     before flash stores it (tools/bench_glass_chip.py prints the split)."""
     first, photo = make_photos(tmp_path / "in", 2, seed=5)
     # A photo on the glass already: an empty pendant clears its screen as
-    # each session ends, so the next full-screen paint is then this photo.
+    # each session ends, so the next photo painted is then this photo.
     assert pendant("upload", "--port", installed.port, first).returncode == 0
     s0 = installed.status()
     up = pendant("upload", "--port", installed.port, photo)
@@ -108,6 +108,6 @@ def test_enter_to_glass_within_the_chip_budget(installed, tmp_path):
 
 
 def test_photo_change_and_fade_frames_within_cycle_budgets(installed, tmp_path):
-    """`pendant show` with transition=none, then fade, on the installed app."""
-    change, fade = change_and_fade(installed, installed.port, tmp_path / "in", "gc9a01")
-    check_change_and_fade(change, fade, frame_ms_max=60, first_ms_max=120)
+    """`pendant show` with transition=none, then fade and back, on the installed app."""
+    change, fades = change_and_fade(installed, installed.port, tmp_path / "in", "gc9a01")
+    check_change_and_fade(change, fades, frame_ms_max=60, first_ms_max=120)

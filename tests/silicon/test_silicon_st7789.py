@@ -56,5 +56,5 @@ def test_upload_and_the_st7789_shows_the_preview(pico, tmp_path):
 def test_photo_change_and_fade_frames_within_cycle_budgets(pico, tmp_path):
     """The Pico build sends at 31.25 MHz: 29.5 ms of wire a full frame."""
     pico.check()
-    change, fade = change_and_fade(pico.bridge, pico.port, tmp_path / "in", "st7789")
-    check_change_and_fade(change, fade, frame_ms_max=64, first_ms_max=125)
+    change, fades = change_and_fade(pico.bridge, pico.port, tmp_path / "in", "st7789")
+    check_change_and_fade(change, fades, frame_ms_max=64, first_ms_max=125)
