@@ -169,7 +169,7 @@ class Transitions:
         u[2] = a.row_bytes & 0xFF
         u[3] = a.row_bytes >> 8
         u[6] = 0
-        if bytes(a.spans) == bytes(b.spans):  # the usual case: one mask for both
+        if a.spans == b.spans:  # the usual case: one mask for both (by content)
             u[12:] = a.spans
             u[6] = 1  # blend from the new photo's RAM directly
             return u, True

@@ -167,27 +167,39 @@ fn.close()
 # decodes only the new photo (the same spans; another mask's; the first
 # fade's photos the other way round); the last after the RAM was lent (an
 # upload held there): both decoded in its first frame again; and once more
-# with the photo on the glass put back in RAM (keep()), one decode a frame
+# with the photo on the glass put back in RAM (keep()), one decode a frame;
+# then one from that photo cut short in its last frame, and the same again:
+# the RAM, half overwritten, is not trusted (both decoded in frame 1); and
+# after a keep() cut short, the same
 held = []
+polls = []
 for i, (new, old) in enumerate((("astro-l.frm", "chel-l.frm"), ("astro-l.frm", "astro-c.frm"),
                                 ("astro-c.frm", "astro-l.frm"), ("tri-a.frm", "tri-b.frm"),
                                 ("tri-b.frm", "tri-a.frm"), ("astro-l.frm", "tri-b.frm"),
                                 ("chel-l.frm", "astro-l.frm"), ("astro-l.frm", "chel-l.frm"),
-                                ("chel-l.frm", "astro-l.frm"))):
+                                ("chel-l.frm", "astro-l.frm"), ("astro-l.frm", "chel-l.frm"),
+                                ("astro-l.frm", "chel-l.frm"), ("chel-l.frm", "astro-l.frm"))):
     p.show(old)
     if i == 0:  # something else on the glass too, like an upload's progress bar
         d.window(0, 0, 239, 7)
         d.pixels(b"\\xff" * 3840)
         d.end()
-    if i >= 7:  # an upload held in the RAM
+    if i in (7, 8):  # an upload held in the RAM
         lent = t.lend(4096)
         lent[:4096] = b"\\x55" * 4096
         lent = None
     if i == 8:  # the photo on the glass kept there again (as the app does after a session)
         assert t.keep(old)
+    if i == 11:  # a keep of another photo cut short, 15 strips in: the RAM is half that
+        polls.clear()
+        assert not t.keep(new, stop=lambda: polls.append(0) or len(polls) > 14)
     gc.collect()
     pin.value(1)
-    assert t.show("fade", new, old)
+    if i == 9:  # a host talks in the last frame, 15 strips in: the RAM is half new
+        # (each of frames 1-6 polls before it and after 29 of its 30 strips)
+        assert not t.show("fade", new, old, stop=lambda: polls.append(0) or len(polls) > 194)
+    else:
+        assert t.show("fade", new, old)
     pin.value(0)
     with open(new, "rb") as f:
         h = frame.parse_header(f.read(32))
@@ -437,10 +449,12 @@ def test_thumb_decoder_on_the_chip(tmp_path):
     # fade's, a white band over the top rows (as an upload's progress bar)
     circle = frames.decode((fs / "astro-c.frm").read_bytes())[2]
     pairs = ((new, chel), (new, circle), (circle, new), (tri_a, tri_b), (tri_b, tri_a),
-             (new, tri_b), (chel, new), (new, chel), (chel, new))
+             (new, tri_b), (chel, new), (new, chel), (chel, new), (new, chel), (new, chel),
+             (chel, new))
     fades = glass[-(len(pairs) * (steps + 1) + 1):]
     # the RAM kept each fade's new photo, but the circle, too big for it
-    assert "HELD [True, True, False, True, True, True, True, True, True]" in proc.stdout
+    assert ("HELD [True, True, False, True, True, True, True, True, True, False, True, True]"
+            in proc.stdout)
     for k, (a, b) in enumerate(pairs):
         shown, fades = fades[:steps + 1 + (k == 0)], fades[steps + 1 + (k == 0):]
         assert shown[0] == b  # the old photo, painted
@@ -449,14 +463,20 @@ def test_thumb_decoder_on_the_chip(tmp_path):
             shown = shown[1:]
         for i in range(1, steps):  # new weight 32 * i // steps, per channel
             assert shown[i] == blend(a, b, 32 * i // steps), (k, i)
+        if k == 9:  # cut short: the new photo's first 120 rows over the last blend
+            cut = 2 * 240 * 120
+            assert shown[steps][:cut] == a[:cut] and shown[steps][cut:] == shown[steps - 1][cut:]
+            continue
         assert shown[steps] == a  # the last frame: the new photo exactly
     n = len(pairs) * (steps + 1) + 1
     assert glass[-n - 2] == new
     assert glass[-n - 1] == blend(new, old, FADE_WEIGHT)
     cycles = [int(c) for c in re.findall(r"marker 1->0: (\d+) cycles", proc.stderr)]
-    assert len(cycles) == 10, proc.stderr
+    assert len(cycles) == 13, proc.stderr
     print("decode of astro-l.frm: %d cycles; fades: %d, %d (%d streaming), noise %d; "
-          "from the RAM's photo: %d, %d, %d; after a lend: %d; kept again: %d" % tuple(cycles))
+          "from the RAM's photo: %d, %d, %d; after a lend: %d; kept again: %d; cut, after: %d, %d; "
+          "after a cut keep: %d"
+          % tuple(cycles))
     assert cycles[0] <= DECODE_BUDGET
     assert cycles[1] <= FADE_BUDGET
     assert cycles[2] <= FADE_OTHER_MASK_BUDGET
