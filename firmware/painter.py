@@ -117,7 +117,6 @@ except (ImportError, SyntaxError, ValueError, TypeError):  # no inline assembler
         blend565(dst, 0, old, 0, n, a)
 
 
-
 def trim_rows_py(a, b, h, out):
     """spans_viper.trim_rows in Python (CPython, or a port with no viper).
     a, b: span tables of h rows (u16 little-endian x0, x1 per row). out: in,
@@ -482,8 +481,8 @@ class Painter:
         return self.reader.open(f)
 
     def knows_glass(self):
-        """True while the glass shows the frame painted last, but inside the
-        display's box (nothing drawn since: the box is empty)."""
+        """True once a frame was painted whole (or the panel cleared) on a
+        display that keeps a box: the glass shows that frame outside the box."""
         return self._glass_bg >= 0 and self._box is not None
 
     def rows_to_send(self, a, b, box=None):
